@@ -1,0 +1,13 @@
+"""tangent_lite: source-to-source automatic differentiation for Python and NumPy.
+
+``tl.grad(f)`` reads ``f``'s source and returns a new Python function, with
+readable source (``.source``), that computes the gradient.
+"""
+
+from .api import differentiable, grad, value_and_grad, vjp
+from .errors import TangentLiteError
+from .rules.registry import non_differentiable, register_vjp
+
+__all__ = ["grad", "value_and_grad", "vjp", "differentiable", "TangentLiteError",
+           "register_vjp", "non_differentiable"]
+__version__ = "0.1.0"

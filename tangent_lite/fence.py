@@ -1,0 +1,124 @@
+"""Fence: reject what is outside the differentiable subset, with the user's file:line:col.
+
+Runs on the parsed function before any rewriting, so every message points at
+the construct the user wrote.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .errors import UnsupportedSyntaxError
+
+_STMTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr, gast.If, gast.For,
+          gast.While, gast.Break, gast.Continue, gast.Return, gast.Pass, gast.Assert)
+_EXPRS = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp,
+          gast.IfExp, gast.Call, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple,
+          gast.List, gast.Dict, gast.JoinedStr, gast.FormattedValue)
+
+_HINTS = {
+    gast.Try: "move the try/except outside the function you differentiate",
+    gast.With: "move the with block outside the function you differentiate",
+    gast.Raise: "check inputs before calling the derivative; use assert for invariants",
+    gast.Global: "pass the value as an argument, or read the global without declaring it",
+    gast.Nonlocal: "pass the value as an argument",
+    gast.ClassDef: "define the class at module level",
+    gast.Delete: "drop the del statement; names go out of scope on return",
+    gast.Import: "import at module level",
+    gast.ImportFrom: "import at module level",
+    gast.Lambda: "define the function with def at module level and call it",
+    gast.FunctionDef: "define the helper at module level and call it; it is differentiated too",
+    gast.AsyncFunctionDef: "use a plain def",
+    gast.ListComp: "write the comprehension as a for loop that fills an array",
+    gast.GeneratorExp: "write the generator as a for loop",
+    gast.SetComp: "write the comprehension as a for loop",
+    gast.DictComp: "write the comprehension as a for loop",
+    gast.Starred: "pass the arguments one by one",
+    gast.NamedExpr: "assign the value in its own statement",
+    gast.Yield: "return an array instead of yielding",
+    gast.YieldFrom: "return an array instead of yielding",
+    gast.Await: "differentiate the synchronous computation",
+    gast.Set: "use a tuple or a list",
+}
+
+_NAMES = {
+    gast.Try: "try statement", gast.With: "with statement", gast.Raise: "raise statement",
+    gast.Global: "global declaration", gast.Nonlocal: "nonlocal declaration",
+    gast.ClassDef: "class definition", gast.Delete: "del statement",
+    gast.Import: "import statement", gast.ImportFrom: "import statement",
+    gast.Lambda: "lambda", gast.FunctionDef: "nested function definition",
+    gast.AsyncFunctionDef: "async function", gast.ListComp: "list comprehension",
+    gast.GeneratorExp: "generator expression", gast.SetComp: "set comprehension",
+    gast.DictComp: "dict comprehension", gast.Starred: "starred expression",
+    gast.NamedExpr: "assignment expression (:=)", gast.Yield: "yield",
+    gast.YieldFrom: "yield from", gast.Await: "await", gast.Set: "set literal",
+}
+
+
+def _describe(node):
+    name = _NAMES.get(type(node))
+    if name is None:
+        name = type(node).__name__
+    return name
+
+
+def check(fdef, info):
+    """Raise :class:`UnsupportedSyntaxError` at the first construct outside the subset."""
+    a = fdef.args
+    if a.vararg is not None or a.kwarg is not None:
+        raise info.error(UnsupportedSyntaxError, "*args/**kwargs parameters are not supported",
+                         a.vararg or a.kwarg, hint="name each parameter")
+    for stmt in fdef.body:
+        _check_stmt(stmt, info)
+
+
+def _check_stmt(node, info):
+    if not isinstance(node, _STMTS):
+        raise info.error(UnsupportedSyntaxError,
+                         f"{_describe(node)} is not supported in a differentiated function",
+                         node, hint=_HINTS.get(type(node)))
+    if isinstance(node, (gast.For, gast.While)) and node.orelse:
+        raise info.error(UnsupportedSyntaxError, "an else clause on a loop is not supported",
+                         node, hint="use a flag variable set before break")
+    if isinstance(node, gast.For) and getattr(node, "type_comment", None):
+        pass
+    for field in ("body", "orelse"):
+        for child in getattr(node, field, None) or []:
+            if isinstance(child, gast.stmt):
+                _check_stmt(child, info)
+    for field, value in gast.iter_fields(node):
+        if field in ("body", "orelse"):
+            continue
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, gast.expr):
+                _check_expr(child, info)
+    if isinstance(node, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
+        targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+        for t in targets:
+            _check_target(t, info)
+
+
+def _check_target(t, info):
+    if isinstance(t, (gast.Tuple, gast.List)):
+        for e in t.elts:
+            _check_target(e, info)
+    elif isinstance(t, gast.Attribute):
+        raise info.error(UnsupportedSyntaxError, "assignment to an attribute is not supported",
+                         t, hint="assign to a local variable")
+    elif isinstance(t, gast.Subscript) and not isinstance(t.value, gast.Name):
+        raise info.error(UnsupportedSyntaxError,
+                         "assignment into a nested subscript is not supported", t,
+                         hint="index once with a tuple: x[i, j] = v")
+
+
+def _check_expr(node, info):
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.expr) and not isinstance(sub, _EXPRS):
+            raise info.error(UnsupportedSyntaxError,
+                             f"{_describe(sub)} is not supported in a differentiated function",
+                             sub, hint=_HINTS.get(type(sub)))
+        if isinstance(sub, gast.Call):
+            for kw in sub.keywords:
+                if kw.arg is None:
+                    raise info.error(UnsupportedSyntaxError, "**kwargs in a call is not supported",
+                                     kw.value, hint="pass the keyword arguments by name")

@@ -1,0 +1,253 @@
+"""Optimize: known-zero propagation and dead-code elimination over structured code.
+
+``zero_prop``  follows which adjoints are exactly ``0.0``: a contribution into a
+zero adjoint becomes a plain assignment (``bx = bx + e`` → ``bx = e``) and a
+contribution from a zero cotangent disappears, so no ``0 * ...`` lines and no
+zeros are built for adjoints that are assigned before use.
+
+``dce``  removes assignments whose value nobody reads, loops and branches left
+empty, and the flags that control lowering did not need.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import astutil as A
+
+
+def _is_zero(node):
+    return isinstance(node, gast.Constant) and node.value == 0.0 and not isinstance(
+        node.value, bool) and isinstance(node.value, float)
+
+
+# ---------------------------------------------------------------- zero propagation
+
+def zero_prop(stmts, zero=None, linker=None, owned=()):
+    """``owned``: adjoints updated in place; their first value is copied, never aliased."""
+    global _OWNED
+    _OWNED = set(owned)
+    out, _ = _zp_block(stmts, set(zero or ()), True, linker)
+    return out
+
+
+_OWNED = set()
+
+
+def _zp_block(stmts, zero, rewrite, linker):
+    out = []
+    for s in stmts:
+        new, zero = _zp_stmt(s, zero, rewrite, linker)
+        out.extend(new)
+    return out, zero
+
+
+def _zp_stmt(s, zero, rewrite, linker):
+    if isinstance(s, gast.Assign):
+        acc = getattr(s, "tl_accum", None)
+        lin = getattr(s, "tl_linear_in", None)
+        targets = A.writes(s.targets[0]) if not isinstance(s.targets[0], gast.Subscript) else set()
+        if acc is not None:
+            adj, contribution, linear_in, copy = acc
+            if linear_in in zero:
+                return [], zero
+            if adj in zero:
+                value = A.deepcopy(contribution)
+                if (copy or adj in _OWNED) and linker is not None:
+                    fn = A.load(linker.helper("_copy"))
+                    fn.tl_linked = True
+                    value = A.call(fn, [value])
+                new = A.assign(A.store(adj), value, A.origin_of(s))
+                for attr in ("tl_bwd",):
+                    if hasattr(s, attr):
+                        setattr(new, attr, getattr(s, attr))
+                return [new if rewrite else s], zero - {adj}
+            return [s], zero - targets
+        if lin is not None and lin in zero:
+            return [], zero
+        if isinstance(s.targets[0], gast.Name) and _is_zero(s.value):
+            return [s], zero | {s.targets[0].id}
+        return [s], zero - targets
+    if isinstance(s, gast.AugAssign):
+        lin = getattr(s, "tl_linear_in", None)
+        if lin is not None and lin in zero:
+            return [], zero
+        return [s], zero - A.writes(s.target)
+    if isinstance(s, gast.If):
+        body, z1 = _zp_block(s.body, set(zero), rewrite, linker)
+        orelse, z2 = _zp_block(s.orelse, set(zero), rewrite, linker)
+        if rewrite:
+            s.body, s.orelse = body or [gast.Pass()], orelse
+        return [s], z1 & z2
+    if isinstance(s, (gast.For, gast.While)):
+        entry = set(zero)
+        if isinstance(s, gast.For):
+            entry -= A.writes(s.target)
+        while True:
+            _, end = _zp_block(s.body, set(entry), False, linker)
+            new_entry = entry & end
+            if new_entry == entry:
+                break
+            entry = new_entry
+        if rewrite:
+            body, _ = _zp_block(s.body, set(entry), True, linker)
+            s.body = body or [gast.Pass()]
+        return [s], entry
+    return [s], zero
+
+
+# ---------------------------------------------------------------- dead code
+
+def _pure(s):
+    return not getattr(s, "tl_keep", False)
+
+
+def dce(stmts, live_out=()):
+    out, _ = _dce_block(stmts, set(live_out))
+    return out
+
+
+def _dce_block(stmts, live, mutate=True):
+    out = []
+    for s in reversed(stmts):
+        new, live = _dce_stmt(s, live, mutate)
+        out.extend(reversed(new))
+    out.reverse()
+    return out, live
+
+
+def _target_names(t):
+    if isinstance(t, gast.Subscript):
+        return {t.value.id} if isinstance(t.value, gast.Name) else set()
+    return A.writes(t)
+
+
+def _dce_stmt(s, live, mutate):
+    if isinstance(s, gast.Assign):
+        t = s.targets[0]
+        names = _target_names(t)
+        if isinstance(t, gast.Subscript):
+            if not (names & live) and _pure(s):
+                return [], live
+            return [s], live | A.reads(s)
+        if not (names & live) and _pure(s):
+            return [], live
+        return [s], (live - names) | A.reads(s.value)
+    if isinstance(s, gast.AugAssign):
+        names = _target_names(s.target)
+        if not (names & live):
+            return [], live
+        return [s], live | A.reads(s)
+    if isinstance(s, gast.Expr):
+        if getattr(s, "tl_marker", None) is not None:
+            return [s], live
+        return [s], live | A.reads(s)
+    if isinstance(s, gast.If):
+        body, l1 = _dce_block(s.body, set(live), mutate)
+        orelse, l2 = _dce_block(s.orelse, set(live), mutate)
+        body = [b for b in body if not isinstance(b, gast.Pass)]
+        orelse = [b for b in orelse if not isinstance(b, gast.Pass)]
+        if not body and not orelse:
+            return [], live
+        if not mutate:
+            return [s], l1 | l2 | A.reads(s.test)
+        if not body:
+            s.test = gast.UnaryOp(op=gast.Not(), operand=s.test) if not (
+                isinstance(s.test, gast.UnaryOp) and isinstance(s.test.op, gast.Not)) \
+                else s.test.operand
+            body, orelse = orelse, []
+        s.body, s.orelse = body, orelse
+        return [s], l1 | l2 | A.reads(s.test)
+    if isinstance(s, gast.For):
+        tgt = A.writes(s.target)
+        inner = set()
+        while True:
+            _, lin = _dce_block(s.body, live | (inner - tgt), False)
+            if lin == inner:
+                break
+            inner = lin
+        body, lin = _dce_block(s.body, live | (inner - tgt), mutate)
+        body = [b for b in body if not isinstance(b, gast.Pass)]
+        if not body and not (tgt & live):
+            return [], live
+        if mutate:
+            s.body = body or [gast.Pass()]
+        return [s], live | (lin - tgt) | A.reads(s.iter)
+    if isinstance(s, gast.While):
+        test = A.reads(s.test)
+        inner = set()
+        while True:
+            _, lin = _dce_block(s.body, live | inner | test, False)
+            if lin == inner:
+                break
+            inner = lin
+        body, lin = _dce_block(s.body, live | inner | test, mutate)
+        body = [b for b in body if not isinstance(b, gast.Pass)]
+        if mutate:
+            s.body = body or [gast.Pass()]
+        return [s], live | lin | test
+    if isinstance(s, gast.Pass):
+        return [], live
+    if isinstance(s, gast.Return):
+        return [s], (A.reads(s.value) if s.value is not None else set())
+    return [s], live | A.reads(s)
+
+
+# ---------------------------------------------------------------- copy propagation
+
+def copy_prop(stmts):
+    """Read ``b`` where the code reads ``a`` after ``a = b``, while neither changes."""
+    out, _ = _cp_block(stmts, {})
+    return out
+
+
+def _kill(copies, written):
+    return {a: b for a, b in copies.items() if a not in written and b not in written}
+
+
+def _cp_block(stmts, copies):
+    out = []
+    for s in stmts:
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            head = s.test if not isinstance(s, gast.For) else s.iter
+            _subst(head, copies)
+            written = {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                       and isinstance(n.ctx, gast.Store)}
+            inner = _kill(copies, written)
+            for field in ("body", "orelse"):
+                block = getattr(s, field, None)
+                if block:
+                    setattr(s, field, _cp_block(block, dict(inner))[0])
+            copies = inner
+            out.append(s)
+            continue
+        if isinstance(s, gast.Assign):
+            _subst(s.value, copies)
+            t = s.targets[0]
+            if isinstance(t, gast.Subscript):
+                _subst(t, copies)
+            if isinstance(t, gast.Name) and isinstance(s.value, gast.Name) \
+                    and s.value.id == t.id and not getattr(s, "tl_keep", False):
+                continue  # x = x
+            copies = _kill(copies, A.writes(t) if not isinstance(t, gast.Subscript) else set())
+            if isinstance(t, gast.Name) and isinstance(s.value, gast.Name) \
+                    and not getattr(s, "tl_keep", False):
+                copies[t.id] = s.value.id
+            out.append(s)
+            continue
+        if isinstance(s, gast.AugAssign):
+            _subst(s, copies)
+            out.append(s)
+            continue
+        if getattr(s, "tl_marker", None) is None:
+            _subst(s, copies)
+        out.append(s)
+    return out, copies
+
+
+def _subst(node, copies):
+    if not copies or node is None:
+        return
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in copies:
+            n.id = copies[n.id]

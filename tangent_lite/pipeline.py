@@ -1,0 +1,447 @@
+"""The pipeline: the ordered list of passes, readable top to bottom.
+
+    parse_function  → fence.check → normalize → Reverse (activity, forward and
+    backward sweeps) → zero_prop + dce on the backward sweep → resolve_markers
+    (what goes on the tape) → dce on the whole function → link → emit → load
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import itertools
+import linecache
+import types
+
+import gast
+
+from . import analysis as AN
+from . import astutil as A
+from . import fence, frontend
+from .emit import function_source
+from .errors import SourceError, TangentLiteError
+from .linker import Linker, RUNTIME_HELPERS
+from .naming import Names, names_in
+from .normalize import local_names, normalize
+from .optimize import copy_prop, dce, zero_prop
+from .reverse import MARKER, Reverse
+
+TAPE = "_tape"
+
+
+class Generated:
+    """A generated module: its source, the namespace it runs in, its entry point."""
+
+    def __init__(self, source, namespace, entry, linker, functions, user_fn):
+        self.source, self.namespace, self.entry = source, namespace, entry
+        self.linker, self.functions, self.user_fn = linker, functions, user_fn
+
+
+class ModuleBuilder:
+    """Collects the generated functions of one module (entry point and callees)."""
+
+    def __init__(self, optimize=True):
+        self.linker = Linker()
+        self.optimize = optimize
+        self.functions = []  # (FunctionDef, SourceInfo)
+        self.memo = {}
+
+    def request(self, fn, active, origin, caller_info):
+        """Names of the forward and backward functions of ``fn`` for these active params."""
+        key = (fn, active)
+        if key in self.memo:
+            return self.memo[key]
+        base = fn.__name__
+        fwd = self.linker.bind("fwd_" + base, ("generated", key, "fwd"))
+        bwd = self.linker.bind("bwd_" + base, ("generated", key, "bwd"))
+        self.memo[key] = (fwd, bwd)
+        try:
+            fdef, info = frontend.parse_function(fn)
+        except SourceError as exc:
+            raise caller_info.error(
+                type(exc), f"cannot differentiate {fn.__qualname__}(): {exc.message}", origin,
+                f"register a rule: @tl.register_vjp({fn.__name__})") from None
+        fence.check(fdef, info)
+        names = Names(names_in(fdef))
+        normalize(fdef, info, names)
+        tr = Reverse(fdef, info, AN.Scope(fn), names, list(active), self)
+        f_def, b_def = build_split(tr, fwd, bwd, self.optimize)
+        self.functions.append((f_def, info, AN.Scope(fn)))
+        self.functions.append((b_def, info, AN.Scope(fn)))
+        return fwd, bwd
+
+
+# ---------------------------------------------------------------- assembling functions
+
+def _adjoint_inits(tr, skip=()):
+    out = []
+    for name in sorted(tr.active):
+        if name in skip:
+            continue
+        out.append(A.assign(A.store(tr.adj(name)), A.const(0.0)))
+    return out
+
+
+def _primal_names(fwd, params):
+    names = set(params)
+    for s in fwd:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                names.add(n.id)
+    return names
+
+
+def _bwd_reads(stmts):
+    reads = set()
+    for s in stmts:
+        for n in gast.walk(s):
+            if getattr(n, "tl_marker", None) is not None:
+                continue
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                reads.add(n.id)
+    # names read only by markers do not count
+    for s in stmts:
+        for n in gast.walk(s):
+            m = getattr(n, "tl_marker", None)
+            if m is not None:
+                pass
+    return reads - {MARKER}
+
+
+def _def_info(fwd, params, counters, loop_targets):
+    count, in_loop = {}, {}
+
+    def note(name, depth):
+        count[name] = count.get(name, 0) + 1
+        in_loop[name] = in_loop.get(name, False) or depth > 0
+
+    def walk(stmts, depth):
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                t = s.targets[0]
+                if not isinstance(t, gast.Subscript):
+                    for n in A.writes(t):
+                        if n not in counters:
+                            note(n, depth)
+            elif isinstance(s, gast.For):
+                note(s.target.id, depth)
+                walk(s.body, depth + 1)
+            elif isinstance(s, gast.While):
+                walk(s.body, depth + 1)
+            elif isinstance(s, gast.If):
+                walk(s.body, depth)
+                walk(s.orelse, depth)
+    walk(fwd, 0)
+    for p in params:
+        note(p, 0)
+    for n, depth in counters.items():
+        note(n, depth)
+    return count, in_loop
+
+
+def resolve_markers(fwd, bwd, tr, linker):
+    """Turn save/restore markers into tape pushes and pops where the backward needs them."""
+    primal = _primal_names(fwd, tr.params)
+    needed = _bwd_reads(bwd) & primal
+    subs = []
+    for s in _walk(fwd):
+        m = getattr(s, "tl_marker", None)
+        if m is not None and m[0] == "save_sub":
+            subs.append(m)
+    changed = True
+    while changed:
+        changed = False
+        for kind, name, idx in subs:
+            if name in needed:
+                extra = (A.reads(idx) & primal) - needed
+                if extra:
+                    needed |= extra
+                    changed = True
+    count, in_loop = _def_info(fwd, tr.params, tr.counters, tr.loop_targets)
+
+    def saves(name):
+        return name in needed and (count.get(name, 0) >= 2 or in_loop.get(name, False))
+
+    used = [False]
+    inits = set()
+    copy_fn = A.load(linker.helper("_copy"))
+    copy_fn.tl_linked = True
+
+    def push(value):
+        used[0] = True
+        return A.expr_stmt(A.call(gast.Attribute(value=A.load(TAPE), attr="append",
+                                                 ctx=gast.Load()), [value]))
+
+    def pop(target):
+        node = A.assign(target, A.call(gast.Attribute(value=A.load(TAPE), attr="pop",
+                                                      ctx=gast.Load()), []))
+        node.tl_keep = True
+        return node
+
+    def replace(stmts, da, forward):
+        out = []
+        for s in stmts:
+            m = getattr(s, "tl_marker", None)
+            if m is not None:
+                kind, name, idx = m
+                origin = A.origin_of(s)
+                if kind == "save" and saves(name):
+                    if forward and name not in da:
+                        inits.add(name)
+                    out.append(A.set_origin(push(A.load(name)), origin))
+                elif kind == "restore" and saves(name):
+                    out.append(A.set_origin(pop(A.store(name)), origin))
+                elif kind == "save_sub" and name in needed:
+                    item = gast.Subscript(value=A.load(name), slice=A.deepcopy(idx),
+                                          ctx=gast.Load())
+                    out.append(A.set_origin(push(A.call(A.deepcopy(copy_fn), [item])), origin))
+                elif kind == "restore_sub" and name in needed:
+                    item = gast.Subscript(value=A.load(name), slice=A.deepcopy(idx),
+                                          ctx=gast.Store())
+                    out.append(A.set_origin(pop(item), origin))
+                continue
+            if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Subscript):
+                da = da | A.writes(s.targets[0])
+            if isinstance(s, gast.If):
+                s.body = replace(s.body, set(da), forward) or [gast.Pass()]
+                s.orelse = replace(s.orelse, set(da), forward)
+            elif isinstance(s, gast.For):
+                s.body = replace(s.body, da | A.writes(s.target), forward) or [gast.Pass()]
+            elif isinstance(s, gast.While):
+                s.body = replace(s.body, set(da), forward) or [gast.Pass()]
+            out.append(s)
+        return out
+
+    fwd = replace(fwd, set(tr.params), True)
+    bwd = replace(bwd, set(), False)
+    pre = [A.assign(A.store(n), A.const(None)) for n in sorted(inits)]
+    return pre + fwd, bwd, used[0]
+
+
+def _walk(stmts):
+    for s in stmts:
+        yield s
+        for field in ("body", "orelse"):
+            yield from _walk(getattr(s, field, None) or [])
+
+
+def _optimize_bwd(bwd, live_out, tr, enabled, zero=()):
+    if enabled:
+        bwd = zero_prop(bwd, zero, linker=tr.linker, owned=tr.dense)
+        bwd = copy_prop(dce(bwd, live_out))
+    return dce(bwd, live_out)
+
+
+def _arguments(fdef):
+    return A.deepcopy(fdef.args)
+
+
+def _function(name, args, body):
+    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
+
+
+def _simple_args(names):
+    return gast.arguments(args=[gast.Name(id=n, ctx=gast.Param(), annotation=None,
+                                          type_comment=None) for n in names],
+                          posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                          kwarg=None, defaults=[])
+
+
+def build_split(tr, fwd_name, bwd_name, optimize):
+    """A callee: ``fwd_g(*args) -> (out, ctx)`` and ``bwd_g(ctx, b_out) -> cotangents``."""
+    fwd, bwd = tr.block(tr.body, 0)
+    out = tr.out
+    seed = tr.adj(out.id) if isinstance(out, gast.Name) else tr.names.fresh("b_out")
+    active_out = isinstance(out, gast.Name) and out.id in tr.active
+    grads = [tr.adj(p) for p in tr.wrt]
+    if not active_out:
+        bwd = []
+    bwd = _adjoint_inits(tr, skip={out.id} if active_out else ()) + bwd
+    bwd = _optimize_bwd(bwd, set(grads), tr, optimize)
+    fwd, bwd, used = resolve_markers(fwd, bwd, tr, tr.linker)
+    ret = A.load(grads[0]) if len(grads) == 1 else gast.Tuple(
+        elts=[A.load(g) for g in grads], ctx=gast.Load())
+    bwd_body = dce(bwd + [gast.Return(value=ret)])
+    live_in = _live_in(bwd_body) - {seed}
+    primal = _primal_names(fwd, tr.params) | ({TAPE} if used else set())
+    ctx_names = sorted(live_in & primal)
+    grads_unassigned = [g for g in grads if g in live_in]
+    ctx = tr.names.exact("_ctx")
+    fwd_ret = gast.Return(value=gast.Tuple(elts=[A.to_load(out), gast.Tuple(
+        elts=[A.load(n) for n in ctx_names], ctx=gast.Load())], ctx=gast.Load()))
+    head = [A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used else []
+    fwd_body = dce(head + fwd + [fwd_ret])
+    unpack = []
+    if ctx_names:
+        target = gast.Tuple(elts=[A.store(n) for n in ctx_names], ctx=gast.Store()) \
+            if len(ctx_names) > 1 or True else A.store(ctx_names[0])
+        unpack = [A.assign(target, A.load(ctx))]
+    zero_grads = [A.assign(A.store(g), A.const(0.0)) for g in grads_unassigned]
+    f_def = _function(fwd_name, _arguments(tr.fdef), fwd_body)
+    b_def = _function(bwd_name, _simple_args([ctx, seed]), unpack + zero_grads + bwd_body)
+    return f_def, b_def
+
+
+def _live_in(stmts):
+    from .optimize import _dce_block
+    _, live = _dce_block(stmts, set(), False)
+    return live
+
+
+def build_entry(tr, name, mode, optimize):
+    """The entry point: ``grad_f``, ``value_and_grad_f`` or ``vjp_f``."""
+    fwd, bwd = tr.block(tr.body, 0)
+    out = tr.out
+    active_out = isinstance(out, gast.Name) and out.id in tr.active
+    grads = [tr.adj(p) for p in tr.wrt]
+    seed_param = None
+    out_expr = A.to_load(out)
+    if mode == "vjp":
+        seed_param = tr.names.exact("seed")
+        seed_value = A.call(_helper(tr, "_seed"), [A.to_load(out), A.load(seed_param)])
+    else:
+        seed_value = A.call(_helper(tr, "_scalar_seed"), [A.to_load(out)])
+    # the seed is taken at the end of the forward sweep, where the output has its value
+    if active_out:
+        fwd = fwd + [A.assign(A.store(tr.adj(out.id)), seed_value)]
+        bwd = _adjoint_inits(tr, skip={out.id}) + bwd
+    else:
+        fwd = fwd + [A.expr_stmt(seed_value)]
+        bwd = []
+    bwd = _optimize_bwd(bwd, set(grads), tr, optimize,
+                        zero={tr.adj(n) for n in tr.active} - (
+                            {tr.adj(out.id)} if active_out else set()))
+    fwd, bwd, used = resolve_markers(fwd, bwd, tr, tr.linker)
+    like = _helper(tr, "_like")
+    results = []
+    for p, g in zip(tr.wrt, grads):
+        value = A.load(g) if g in _assigned(bwd) else A.const(0.0)
+        results.append(A.call(A.deepcopy(like), [value, A.load(p)]))
+    result = results[0] if len(results) == 1 else gast.Tuple(elts=results, ctx=gast.Load())
+    if mode == "value_and_grad":
+        result = gast.Tuple(elts=[out_expr, result], ctx=gast.Load())
+    head = [A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used else []
+    body = dce(head + fwd + bwd + [gast.Return(value=result)])
+    args = _arguments(tr.fdef)
+    if seed_param is not None:
+        args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,
+                                   type_comment=None))
+        if args.defaults or args.kwonlyargs:
+            raise TangentLiteError("vjp of a function with default arguments is not supported "
+                                   "yet; pass every argument explicitly")
+    return _function(name, args, body)
+
+
+def _assigned(stmts):
+    return {n for s in stmts for n in A.writes(s)}
+
+
+def _helper(tr, name):
+    node = A.load(tr.linker.helper(name))
+    node.tl_linked = True
+    return node
+
+
+# ---------------------------------------------------------------- linking and loading
+
+def link(fdef, scope, linker):
+    """Give every global the function reads its linked name."""
+    local = local_names(fdef) | {a.id for a in fdef.args.args}
+    mapping_cache = {}
+    for n in gast.walk(fdef):
+        if not isinstance(n, gast.Name) or not isinstance(n.ctx, gast.Load):
+            continue
+        if getattr(n, "tl_linked", False) or n.id in local:
+            continue
+        if n.id in mapping_cache:
+            n.id = mapping_cache[n.id]
+            continue
+        obj = scope.lookup(n.id)
+        if obj is AN._MISSING:
+            continue
+        if getattr(builtins, n.id, AN._MISSING) is obj:
+            continue
+        new = linker.bind(n.id, obj)
+        mapping_cache[n.id] = new
+        n.id = new
+
+
+_counter = itertools.count(1)
+
+
+def module_source(functions, linker, header_lines=(), runtime_import=True):
+    """The text of a generated module."""
+    lines = list(header_lines)
+    imports = []
+    others = []
+    runtime = []
+    used = {n.id for f, _ in functions for n in gast.walk(f) if isinstance(n, gast.Name)}
+    for name, obj in sorted(linker.bindings.items()):
+        if name not in used:
+            continue
+        if isinstance(obj, tuple) and obj and obj[0] == "generated":
+            continue
+        if isinstance(obj, types.ModuleType):
+            mod = obj.__name__
+            if name == mod:
+                imports.append(f"import {mod}")
+            elif "." in mod and name == mod.rsplit(".", 1)[1]:
+                imports.append(f"from {mod.rsplit('.', 1)[0]} import {name}")
+            else:
+                imports.append(f"import {mod} as {name}")
+        elif getattr(obj, "__module__", None) == "tangent_lite.runtime":
+            runtime.append((name, obj))
+        else:
+            others.append(name)
+    lines += imports
+    if runtime and runtime_import:
+        parts = ", ".join(f"{o.__name__} as {n}" for n, o in runtime)
+        lines.append(f"from tangent_lite.runtime import {parts}")
+    if others:
+        lines.append("# from the differentiated function's scope: " + ", ".join(others))
+    body = "\n\n\n".join(function_source(f, info) for f, info in functions)
+    text = "\n".join(lines)
+    return (text + "\n\n\n" if text else "") + body + "\n"
+
+
+def load(source, namespace, entry):
+    filename = f"<tangent_lite {entry} #{next(_counter)}>"
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    code = compile(source, filename, "exec")
+    exec(code, namespace)
+    fn = namespace[entry]
+    return fn
+
+
+def build(fn, mode, wrt_names, optimize=True):
+    """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp} of ``fn``."""
+    fdef, info = frontend.parse_function(fn)
+    fence.check(fdef, info)
+    names = Names(names_in(fdef))
+    normalize(fdef, info, names)
+    builder = ModuleBuilder(optimize)
+    scope = AN.Scope(fn)
+    entry = builder.linker.bind(f"{mode}_{fdef.name if fn.__name__ == '<lambda>' else fn.__name__}",
+                                ("generated", fn, mode))
+    tr = Reverse(fdef, info, scope, names, wrt_names, builder)
+    main = build_entry(tr, entry, mode, optimize)
+    functions = builder.functions + [(main, info, scope)]
+    for f, _, sc in functions:
+        link(f, sc, builder.linker)
+    src_functions = [(f, info) for f, info, _ in functions]
+    namespace = {k: v for k, v in builder.linker.bindings.items()
+                 if not (isinstance(v, tuple) and v and v[0] == "generated")}
+    namespace["__name__"] = f"tangent_lite.generated.{entry}"
+    header = [f"# Generated by tangent_lite: {mode} of {fn.__module__}.{fn.__qualname__} "
+              f"({_where(fn)})."]
+    source = module_source(src_functions, builder.linker, header)
+    return Generated(source, namespace, entry, builder.linker, src_functions, fn)
+
+
+def _where(fn):
+    try:
+        return f"{inspect.getsourcefile(fn)}:{fn.__code__.co_firstlineno}"
+    except TypeError:
+        return "?"

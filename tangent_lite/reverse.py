@@ -1,0 +1,602 @@
+"""Reverse mode: from a normalized function to its forward sweep and backward sweep.
+
+For each statement the transform emits the primal statement (the forward sweep)
+and, in mirror order, its adjoint (the backward sweep):
+
+* ``z = op(x, y)`` gets the rule of ``op`` inlined: ``bx = bx + <rule>``; later
+  passes turn the first contribution into a plain assignment.
+* a branch replays the branch taken (its test variable is kept for the backward
+  sweep); a ``for`` loop runs backwards over the same range; a ``while`` loop or a
+  loop left by ``break`` counts its trips and runs that many times backwards.
+* a value that a later statement overwrites, and that the backward sweep reads,
+  is pushed on a tape before it is overwritten and popped back after the adjoint
+  of the overwriting statement.  Which values are saved is decided only after the
+  backward sweep has been optimized (:func:`resolve_markers`), so only values the
+  backward sweep really reads go on the tape.
+* a call to another user function becomes a call of its generated forward
+  function (returning the output and what its backward needs) and, in the
+  backward sweep, a call of its generated backward function.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import gast
+
+from . import analysis as AN
+from . import astutil as A
+from . import rules as R
+from .errors import NoRuleError, UnsupportedSyntaxError
+
+MARKER = "__tl_marker__"
+
+
+def marker(kind, name, index=None, origin=None):
+    args = [A.const(kind), A.const(name)]
+    node = A.expr_stmt(A.call(A.load(MARKER), args), origin)
+    node.tl_marker = (kind, name, index)
+    return node
+
+
+def accum(adj, contribution, linear_in, *, origin, copy=False, add=False, linker=None):
+    """``adj = adj + contribution``, tagged so the optimizer can simplify it."""
+    if add:
+        value = A.call(A.load(linker.helper("_add")), [A.load(adj), contribution])
+    else:
+        value = gast.BinOp(left=A.load(adj), op=gast.Add(), right=contribution)
+    node = A.assign(A.store(adj), value, origin)
+    node.tl_accum = (adj, contribution, linear_in, copy)
+    return node
+
+
+class Folder(gast.NodeTransformer):
+    """Evaluate what a substituted rule template computes from constants only."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.left, gast.Constant) and isinstance(node.right, gast.Constant):
+            fn = AN.BINOPS.get(type(node.op))
+            try:
+                return A.const(fn(node.left.value, node.right.value))
+            except Exception:
+                return node
+        if isinstance(node.op, gast.Pow) and isinstance(node.right, gast.Constant) \
+                and node.right.value == 1 and not isinstance(node.right.value, bool):
+            return node.left
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.operand, gast.Constant):
+            fn = AN.UNOPS.get(type(node.op))
+            try:
+                return A.const(fn(node.operand.value))
+            except Exception:
+                return node
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.left, gast.Constant) and isinstance(
+                node.comparators[0], gast.Constant):
+            a, b = node.left.value, node.comparators[0].value
+            op = node.ops[0]
+            table = {gast.Is: lambda: a is b, gast.IsNot: lambda: a is not b,
+                     gast.Eq: lambda: a == b, gast.NotEq: lambda: a != b}
+            if type(op) in table:
+                return A.const(table[type(op)]())
+        return node
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        if all(isinstance(v, gast.Constant) for v in node.values):
+            vals = [v.value for v in node.values]
+            out = vals[0]
+            for v in vals[1:]:
+                out = (out and v) if isinstance(node.op, gast.And) else (out or v)
+            return A.const(out)
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant):
+            return node.body if node.test.value else node.orelse
+        return node
+
+    def visit_If(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, gast.Constant):
+            return (node.body if node.test.value else node.orelse) or []
+        return node
+
+
+def _literal(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return A.const(value)
+    if isinstance(value, tuple) and all(v is None or isinstance(v, (bool, int, float, str))
+                                        for v in value):
+        return gast.Tuple(elts=[A.const(v) for v in value], ctx=gast.Load())
+    return None
+
+
+class Reverse:
+    """The reverse-mode transform of one normalized function."""
+
+    def __init__(self, fdef, info, scope, names, wrt, module):
+        self.fdef, self.info, self.scope, self.names = fdef, info, scope, names
+        self.wrt = list(wrt)
+        self.module = module  # the ModuleBuilder: linker and callee requests
+        self.linker = module.linker
+        self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args
+                       + fdef.args.kwonlyargs]
+        self.locals = AN_local_names(fdef)
+        body = fdef.body
+        self.out = body[-1].value if body and isinstance(body[-1], gast.Return) else A.const(None)
+        self.body = body[:-1] if body and isinstance(body[-1], gast.Return) else body
+        self.active = AN.activity(body, self.params, self.wrt, scope, self.locals)
+        self.scalar = AN.scalars(body, scope, self.locals, set(self.params))
+        self.counters = {}  # counter name -> loop depth of its loop
+        self.dense = set()  # adjoints updated in place: they must own their buffer
+        self.loop_targets = {}  # for target -> depth of its loop
+
+    # -- names
+    def adj(self, name):
+        return self.names.adjoint(name)
+
+    def is_active(self, node):
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def helper(self, name):
+        node = A.load(self.linker.helper(name))
+        node.tl_linked = True
+        return node
+
+    def np_attr(self, attr):
+        import numpy
+        name = self.linker.bind("np", numpy)
+        base = A.load(name)
+        base.tl_linked = True
+        return gast.Attribute(value=base, attr=attr, ctx=gast.Load())
+
+    def error(self, cls, msg, node, hint=None):
+        return self.info.error(cls, msg, node, hint)
+
+    # -- blocks
+    def block(self, stmts, depth):
+        fwd, parts = [], []
+        for s in stmts:
+            f, b = self.stmt(s, depth)
+            fwd.extend(f)
+            parts.append(b)
+        bwd = [n for b in reversed(parts) for n in b]
+        return fwd, bwd
+
+    def stmt(self, s, depth):
+        if isinstance(s, gast.Assign):
+            if isinstance(s.targets[0], gast.Subscript):
+                return self.assign_subscript(s)
+            return self.assign(s)
+        if isinstance(s, gast.If):
+            fb, bb = self.block(s.body, depth)
+            fo, bo = self.block(s.orelse, depth)
+            fwd = A.set_origin(gast.If(test=s.test, body=fb or [gast.Pass()], orelse=fo), A.origin_of(s))
+            bwd = []
+            if bb or bo:
+                bwd = [A.set_origin(gast.If(test=A.deepcopy(s.test), body=bb or [gast.Pass()],
+                                            orelse=bo), A.origin_of(s))]
+            return [fwd], bwd
+        if isinstance(s, gast.For):
+            return self.for_loop(s, depth)
+        if isinstance(s, gast.While):
+            return self.while_loop(s, depth)
+        if isinstance(s, (gast.Break, gast.Expr, gast.Assert)):
+            if isinstance(s, gast.Expr):
+                self.check_expr_stmt(s)
+            return [s], []
+        if isinstance(s, gast.Return):
+            raise self.error(UnsupportedSyntaxError, "return is only supported at the end here",
+                             A.origin_of(s) or s)
+        raise self.error(UnsupportedSyntaxError,
+                         f"{type(s).__name__} is not supported", A.origin_of(s) or s)
+
+    def check_expr_stmt(self, s):
+        v = s.value
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and isinstance(
+                v.func.value, gast.Name) and v.func.value.id in self.locals:
+            args = [a for a in v.args if self.is_active(a)]
+            if args and v.func.attr in ("append", "extend", "insert", "update", "fill",
+                                        "sort", "setdefault"):
+                raise self.error(
+                    UnsupportedSyntaxError,
+                    f"in-place .{v.func.attr}() of a differentiable value is not supported",
+                    A.origin_of(s) or s,
+                    "build the values into an array instead (np.zeros then x[i] = ...), "
+                    "or collect them with a tuple")
+
+    def for_loop(self, s, depth):
+        last = s.body[-1] if s.body else None
+        has_break = isinstance(last, gast.If) and last.body and isinstance(last.body[0],
+                                                                             gast.Break)
+        target = s.target.id
+        self.loop_targets[target] = depth
+        origin = A.origin_of(s)
+        fb, bb = self.block(s.body, depth + 1)
+        fwd = [marker("save", target, origin=origin)]
+        rng = A.deepcopy(s.iter)
+        if has_break:
+            n = self.names.fresh("_n")
+            self.counters[n] = depth
+            fwd += [marker("save", n, origin=origin), A.assign(A.store(n), A.const(0), origin)]
+            fb.insert(0, A.assign(A.store(n), gast.BinOp(left=A.load(n), op=gast.Add(),
+                                                         right=A.const(1)), origin))
+            rng = gast.Subscript(value=rng, slice=gast.Slice(lower=None, upper=A.load(n),
+                                                             step=None), ctx=gast.Load())
+        fwd.append(A.set_origin(gast.For(target=s.target, iter=s.iter, body=fb, orelse=[],
+                                         type_comment=None), origin))
+        bwd = []
+        if bb:
+            bwd.append(A.set_origin(gast.For(target=A.store(target),
+                                             iter=A.call("reversed", [rng]), body=bb,
+                                             orelse=[], type_comment=None), origin))
+        if has_break:
+            bwd.append(marker("restore", n, origin=origin))
+        bwd.append(marker("restore", target, origin=origin))
+        return fwd, bwd
+
+    def while_loop(self, s, depth):
+        origin = A.origin_of(s)
+        fb, bb = self.block(s.body, depth + 1)
+        n = self.names.fresh("_n")
+        self.counters[n] = depth
+        fb.insert(0, A.assign(A.store(n), gast.BinOp(left=A.load(n), op=gast.Add(),
+                                                     right=A.const(1)), origin))
+        fwd = [marker("save", n, origin=origin), A.assign(A.store(n), A.const(0), origin),
+               A.set_origin(gast.While(test=s.test, body=fb, orelse=[]), origin)]
+        bwd = []
+        if bb:
+            k = self.names.exact("_")
+            bwd.append(A.set_origin(gast.For(target=A.store(k),
+                                             iter=A.call("range", [A.load(n)]), body=bb,
+                                             orelse=[], type_comment=None), origin))
+        bwd.append(marker("restore", n, origin=origin))
+        return fwd, bwd
+
+    # -- assignments
+    def assign(self, s):
+        name = s.targets[0].id
+        origin = A.origin_of(s)
+        fwd = [marker("save", name, origin=origin), s]
+        bwd = []
+        if name in self.active:
+            extra_fwd, bwd = self.adjoint_of(name, s.value, s, origin)
+            bwd.append(A.assign(A.store(self.adj(name)), A.const(0.0), origin))
+            if extra_fwd is not None:
+                # a user call: its context variable is saved like any other value
+                ctx = extra_fwd[-1].targets[0].elts[1].id
+                fwd = [marker("save", name, origin=origin), marker("save", ctx, origin=origin)] + extra_fwd
+                bwd.append(marker("restore", ctx, origin=origin))
+        bwd.append(marker("restore", name, origin=origin))
+        return fwd, bwd
+
+    def assign_subscript(self, s):
+        t = s.targets[0]
+        x = t.value.id
+        v = s.value
+        origin = A.origin_of(s)
+        fwd = [marker("save_sub", x, t.slice, origin), s]
+        bwd = []
+        if x in self.active:
+            bx = self.adj(x)
+            bwd.append(self.densify(x, origin))
+            if self.is_active(v):
+                part = gast.Subscript(value=A.load(bx), slice=A.deepcopy(t.slice),
+                                      ctx=gast.Load())
+                if not self.is_scalar(v):
+                    part = A.call(self.helper("_unbroadcast"), [part, A.load(v.id)])
+                bwd.append(accum(self.adj(v.id), part, bx, origin=origin, copy=True))
+            zero = gast.Subscript(value=A.load(bx), slice=A.deepcopy(t.slice), ctx=gast.Store())
+            bwd.append(A.assign(zero, A.const(0.0), origin))
+        bwd.append(marker("restore_sub", x, t.slice, origin))
+        return fwd, bwd
+
+    def densify(self, x, origin):
+        bx = self.adj(x)
+        self.dense.add(bx)
+        return A.assign(A.store(bx), A.call(self.helper("_dense"), [A.load(bx), A.load(x)]),
+                        origin)
+
+    def is_scalar(self, node):
+        if isinstance(node, gast.Constant):
+            return isinstance(node.value, (int, float, bool))
+        return isinstance(node, gast.Name) and node.id in self.scalar
+
+    # -- adjoints of right-hand sides
+    def adjoint_of(self, name, value, stmt, origin):
+        """Return ``(replacement forward statements or None, backward statements)``."""
+        g = self.adj(name)
+        if isinstance(value, gast.Name):
+            if value.id in self.active:
+                return None, [accum(self.adj(value.id), A.load(g), g, origin=origin)]
+            return None, []
+        if isinstance(value, gast.BinOp):
+            fn = AN.BINOPS.get(type(value.op))
+            rule = R.lookup_vjp(fn) if fn is not None else None
+            if rule is None:
+                raise self.error(NoRuleError, "this operator has no derivative rule", origin)
+            return None, self.inline(rule, [value.left, value.right], [], g, name, origin)
+        if isinstance(value, gast.UnaryOp):
+            fn = AN.UNOPS.get(type(value.op))
+            rule = R.lookup_vjp(fn)
+            if rule is None:
+                return None, []
+            return None, self.inline(rule, [value.operand], [], g, name, origin)
+        if isinstance(value, gast.Call):
+            return self.call(name, value, stmt, origin)
+        if isinstance(value, gast.Attribute):
+            return None, self.attribute(name, value, origin)
+        if isinstance(value, gast.Subscript):
+            x = value.value
+            if not self.is_active(x):
+                return None, []
+            bx = self.adj(x.id)
+            out = [self.densify(x.id, origin)]
+            if self.index_is_basic(value.slice):
+                tgt = gast.Subscript(value=A.load(bx), slice=A.deepcopy(value.slice),
+                                     ctx=gast.Store())
+                node = A.set_origin(gast.AugAssign(target=tgt, op=gast.Add(), value=A.load(g)),
+                                    origin)
+                node.tl_linear_in = g
+                out.append(node)
+            else:
+                call = A.call(self.helper("_add_at"), [A.load(bx), A.deepcopy(value.slice),
+                                                         A.load(g)])
+                node = A.assign(A.store(bx), call, origin)
+                node.tl_linear_in = g
+                out.append(node)
+            return None, out
+        if isinstance(value, (gast.Tuple, gast.List)):
+            out = []
+            if any(self.is_active(e) for e in value.elts):
+                out.append(self.densify(name, origin))
+            for k, e in enumerate(value.elts):
+                if self.is_active(e):
+                    part = gast.Subscript(value=A.load(g), slice=A.const(k), ctx=gast.Load())
+                    out.append(accum(self.adj(e.id), part, g, origin=origin))
+            return None, out
+        if isinstance(value, gast.Dict):
+            out = []
+            if any(self.is_active(e) for e in value.values):
+                out.append(self.densify(name, origin))
+            for k, e in zip(value.keys, value.values):
+                if self.is_active(e):
+                    part = gast.Subscript(value=A.load(g), slice=A.deepcopy(k), ctx=gast.Load())
+                    out.append(accum(self.adj(e.id), part, g, origin=origin))
+            return None, out
+        return None, []
+
+    def index_is_basic(self, sl):
+        parts = sl.elts if isinstance(sl, gast.Tuple) else [sl]
+        for p in parts:
+            if isinstance(p, gast.Slice):
+                continue
+            if isinstance(p, gast.Constant) and (isinstance(p.value, int) or p.value is None
+                                                 or p.value is Ellipsis):
+                continue
+            if isinstance(p, gast.Name) and p.id in self.scalar:
+                continue
+            return False
+        return True
+
+    def attribute(self, name, value, origin):
+        x = value.value
+        if not self.is_active(x) or R.is_non_differentiable_attr(value.attr):
+            return []
+        g = self.adj(name)
+        if value.attr == "T":
+            part = gast.Attribute(value=A.load(g), attr="T", ctx=gast.Load())
+            return [accum(self.adj(x.id), part, g, origin=origin)]
+        raise self.error(NoRuleError, f"the attribute .{value.attr} has no derivative rule",
+                         origin, "compute it with a NumPy function that has one")
+
+    def call(self, name, value, stmt, origin):
+        info = AN.classify(value, self.scope, self.locals)
+        g = self.adj(name)
+        if info.kind == AN.Call.NONDIFF:
+            return None, []
+        if info.kind in (AN.Call.RULE, AN.Call.METHOD):
+            return None, self.inline(info.rule, info.args, value.keywords, g, name, origin)
+        active_args = [a for a in info.args if self.is_active(a)] + [
+            k.value for k in value.keywords if self.is_active(k.value)]
+        if info.kind == AN.Call.USER:
+            if not active_args:
+                return None, []
+            return self.user_call(name, value, info, stmt, origin)
+        if not active_args:
+            return None, []
+        raise self.error(
+            NoRuleError, f"no derivative rule for {info.name}()", origin,
+            f"register one: @tl.register_vjp({info.name})\\n"
+            f"def {info.name.split('.')[-1]}_vjp(g, ans, *args): return <cotangent per argument>"
+            " -- or wrap the value in tl.stop_gradient(...) if no derivative should flow")
+
+    def inline(self, rule, args, keywords, g, ans, origin):
+        bound = self.bind(rule, args, keywords, origin)
+        active = [p for p, node in bound.items() if self.is_active(node)]
+        if not active:
+            return []
+        positional = [p.name for p in rule.params if p.kind in (p.POSITIONAL_ONLY,
+                                                                p.POSITIONAL_OR_KEYWORD)]
+        fdef = rule.fdef()
+        pre, results = None, None
+        if fdef is not None:
+            pre, results = self.substitute(rule, fdef, bound, g, ans)
+        out = []
+        if results is None:  # the rule is called, not inlined
+            fname = self.linker.bind(getattr(rule.template, "__name__", "rule"), rule.template)
+            fnode = A.load(fname)
+            fnode.tl_linked = True
+            tmp = self.names.fresh("_t")
+            callargs = [A.load(g), A.load(ans)] + [A.deepcopy(bound[p]) for p in positional
+                                                   if p in bound]
+            out.append(A.assign(A.store(tmp), A.call(fnode, callargs), origin))
+            results = {}
+            for k, p in enumerate(positional):
+                results[p] = A.load(tmp) if len(positional) == 1 else gast.Subscript(
+                    value=A.load(tmp), slice=A.const(k), ctx=gast.Load())
+            pre = []
+        for s in pre:
+            A.set_origin(s, origin)
+        out.extend(pre)
+        for p in active:
+            expr = results.get(p)
+            if expr is None or (isinstance(expr, gast.Constant) and expr.value is None):
+                continue
+            node = bound[p]
+            if rule.broadcasting and not all(
+                    self.is_scalar(bound[q]) or (isinstance(bound[q], gast.Name)
+                                                 and bound[q].id == node.id)
+                    for q in bound if q != p and q in positional):
+                expr = A.call(self.helper("_unbroadcast"), [expr, A.load(node.id)])
+            out.append(accum(self.adj(node.id), expr, g, origin=origin))
+        return out
+
+    def bind(self, rule, args, keywords, origin):
+        bound = {}
+        params = rule.params
+        i = 0
+        for p in params:
+            if p.kind == p.VAR_POSITIONAL:
+                bound[p.name] = gast.Tuple(elts=[A.deepcopy(a) for a in args[i:]],
+                                           ctx=gast.Load())
+                i = len(args)
+                break
+            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                break
+            if i < len(args):
+                bound[p.name] = args[i]
+                i += 1
+        if i < len(args):
+            raise self.error(NoRuleError, f"{rule.name}() got more arguments than its rule "
+                             f"{rule.template.__name__} accepts", origin)
+        names = {p.name for p in params}
+        for k in keywords:
+            if k.arg not in names:
+                raise self.error(NoRuleError, f"the rule for {rule.name}() has no argument "
+                                 f"{k.arg!r}", origin, "pass it by position or extend the rule")
+            bound[k.arg] = k.value
+        for p in params:
+            if p.name not in bound and p.kind != p.VAR_POSITIONAL:
+                if p.default is inspect.Parameter.empty:
+                    raise self.error(NoRuleError, f"{rule.name}() is missing the argument "
+                                     f"{p.name!r} its rule needs", origin)
+                lit = _literal(p.default)
+                if lit is None:
+                    lit = A.load(self.linker.bind(f"_{p.name}_default", p.default))
+                    lit.tl_linked = True
+                bound[p.name] = lit
+            elif p.kind == p.VAR_POSITIONAL and p.name not in bound:
+                bound[p.name] = gast.Tuple(elts=[], ctx=gast.Load())
+        return bound
+
+    def substitute(self, rule, fdef, bound, g, ans):
+        body = A.deepcopy(fdef.body)
+        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+            body = body[1:]
+        body = _fold_block(body)
+        if not body or not isinstance(body[-1], gast.Return) or not all(
+                isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
+                for s in body[:-1]):
+            return None, None
+        mapping = {rule.g_name: A.load(g), rule.ans_name: A.load(ans)}
+        for p, node in bound.items():
+            mapping[p] = node
+        local = set()
+        for s in body[:-1]:
+            for t in s.targets:
+                local.add(t.id)
+        for name in sorted(local):
+            mapping[name] = A.load(self.names.fresh("_t"))
+        glb = rule.template.__globals__
+        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(n, gast.Name) and n.id not in mapping and not getattr(
+                    n, "tl_linked", False):
+                obj = glb.get(n.id, AN._MISSING)
+                if obj is AN._MISSING:
+                    import builtins
+                    obj = getattr(builtins, n.id, AN._MISSING)
+                    if obj is not AN._MISSING:
+                        continue
+                    return None, None
+                mapping[n.id] = _linked(self.linker.bind(n.id, obj))
+        body = [A.rename(s, mapping) for s in body]
+        body = _fold_block(body)
+        pre, ret = body[:-1], body[-1].value
+        positional = [p.name for p in rule.params if p.kind in (p.POSITIONAL_ONLY,
+                                                                p.POSITIONAL_OR_KEYWORD)]
+        results = {}
+        if isinstance(ret, gast.Tuple):
+            for p, e in zip(positional, ret.elts):
+                results[p] = e
+        else:
+            results[positional[0]] = ret
+        return pre, results
+
+    # -- calls of other user functions
+    def user_call(self, name, value, info, stmt, origin):
+        fn = info.obj
+        try:
+            sig = inspect.signature(fn)
+            ba = sig.bind(*[object()] * len(value.args),
+                          **{k.arg: object() for k in value.keywords})
+        except TypeError as exc:
+            raise self.error(UnsupportedSyntaxError, f"bad call of {info.name}(): {exc}",
+                             origin) from None
+        params = list(sig.parameters)
+        bound = {}
+        for i, a in enumerate(value.args):
+            bound[params[i]] = a
+        for k in value.keywords:
+            bound[k.arg] = k.value
+        del ba
+        active = tuple(p for p in params if p in bound and self.is_active(bound[p]))
+        fwd_name, bwd_name = self.module.request(fn, active, origin, self.info)
+        ctx = self.names.fresh(f"_{fn.__name__}_ctx")
+        fnode = _linked(fwd_name)
+        call = gast.Call(func=fnode, args=value.args, keywords=value.keywords)
+        target = gast.Tuple(elts=[A.store(name), A.store(ctx)], ctx=gast.Store())
+        fwd = A.assign(target, call, origin)
+        g = self.adj(name)
+        res = self.names.fresh("_t")
+        bwd = [A.assign(A.store(res), A.call(_linked(bwd_name), [A.load(ctx), A.load(g)]),
+                        origin)]
+        bwd[0].tl_linear_in = g
+        for k, p in enumerate(active):
+            part = A.load(res) if len(active) == 1 else gast.Subscript(
+                value=A.load(res), slice=A.const(k), ctx=gast.Load())
+            bwd.append(accum(self.adj(bound[p].id), part, g, origin=origin, add=True,
+                             linker=self.linker))
+        return [fwd], bwd
+
+
+def _linked(name):
+    node = A.load(name)
+    node.tl_linked = True
+    return node
+
+
+def _fold_block(body):
+    folder = Folder()
+    out = []
+    for s in body:
+        r = folder.visit(s)
+        if isinstance(r, list):
+            out.extend(_fold_block(r))
+        elif r is not None:
+            out.append(r)
+    return out
+
+
+def AN_local_names(fdef):
+    from .normalize import local_names
+    return local_names(fdef)

@@ -1,0 +1,524 @@
+"""Built-in reverse-mode rules, written in the same template form users register.
+
+Each rule is ``rule(g, ans, *args)``: ``g`` is the output's cotangent, ``ans``
+the output's value.  The rule returns one cotangent per argument; ``None``
+means the argument gets no derivative.  Rules are numerically stable: they
+reuse ``ans`` where the derivative is a function of it (exp, tanh, sqrt) and
+divide step by step instead of squaring small numbers (``a / b``).
+
+``broadcasting=True`` marks rules of elementwise functions of several
+arguments: the compiler sums each cotangent back to its argument's shape.
+"""
+
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from ..runtime import expand_reduced as _expand_reduced
+from ..runtime import extremum_grad as _extremum_grad
+from ..runtime import matmul_gx as _matmul_gx
+from ..runtime import matmul_gy as _matmul_gy
+from ..runtime import seq_extremum_grad as _seq_extremum_grad
+from ..runtime import seq_sum_grad as _seq_sum_grad
+from .registry import (
+    non_differentiable,
+    non_differentiable_methods,
+    register_method_vjp,
+    register_vjp,
+)
+
+# ---------------------------------------------------------------- operators
+
+
+@register_vjp(operator.add, broadcasting=True)
+def add(g, ans, x, y):
+    return g, g
+
+
+@register_vjp(operator.sub, broadcasting=True)
+def sub(g, ans, x, y):
+    return g, -g
+
+
+@register_vjp(operator.mul, broadcasting=True)
+def mul(g, ans, x, y):
+    return g * y, g * x
+
+
+@register_vjp(operator.truediv, broadcasting=True)
+def truediv(g, ans, x, y):
+    return g / y, -g * ans / y
+
+
+@register_vjp(operator.pow, broadcasting=True)
+def pow_(g, ans, x, y):
+    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@register_vjp(operator.neg)
+def neg(g, ans, x):
+    return -g
+
+
+@register_vjp(operator.pos)
+def pos(g, ans, x):
+    return g
+
+
+@register_vjp(operator.matmul)
+def matmul(g, ans, x, y):
+    return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
+
+
+non_differentiable(operator.floordiv, operator.mod, operator.lt, operator.le, operator.gt,
+                   operator.ge, operator.eq, operator.ne, operator.not_, operator.invert)
+
+# ---------------------------------------------------------------- builtins
+
+
+@register_vjp(builtins.abs)
+def abs_(g, ans, x):
+    return g * np.sign(x)
+
+
+@register_vjp(builtins.float)
+def float_(g, ans, x):
+    return g
+
+
+@register_vjp(builtins.pow, broadcasting=True)
+def builtin_pow(g, ans, x, y):
+    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@register_vjp(builtins.sum)
+def builtin_sum(g, ans, xs, start=0):
+    return _seq_sum_grad(g, xs), g
+
+
+def _builtin_extremum(g, ans, x, *rest):
+    if not rest:
+        return _seq_extremum_grad(g, ans, x)
+    args = (x,) + rest
+    ties = builtins.sum(1.0 for a in args if a == ans)
+    return tuple(g / ties if a == ans else 0.0 for a in args)
+
+
+register_vjp(builtins.max)(_builtin_extremum)
+register_vjp(builtins.min)(_builtin_extremum)
+
+non_differentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
+                   builtins.isinstance, builtins.print, builtins.enumerate, builtins.zip,
+                   builtins.str, builtins.type, math.floor, math.ceil, math.trunc,
+                   math.isnan, math.isinf, math.isfinite, math.copysign)
+
+# ---------------------------------------------------------------- math
+
+
+@register_vjp(math.exp)
+def math_exp(g, ans, x):
+    return g * ans
+
+
+@register_vjp(math.expm1)
+def math_expm1(g, ans, x):
+    return g * (ans + 1.0)
+
+
+@register_vjp(math.log)
+def math_log(g, ans, x, base=math.e):
+    return g / (x * math.log(base)), -g * ans / (base * math.log(base))
+
+
+@register_vjp(math.log1p)
+def math_log1p(g, ans, x):
+    return g / (1.0 + x)
+
+
+@register_vjp(math.log2)
+def math_log2(g, ans, x):
+    return g / (x * math.log(2.0))
+
+
+@register_vjp(math.log10)
+def math_log10(g, ans, x):
+    return g / (x * math.log(10.0))
+
+
+@register_vjp(math.sqrt)
+def math_sqrt(g, ans, x):
+    return g / (2.0 * ans)
+
+
+@register_vjp(math.sin)
+def math_sin(g, ans, x):
+    return g * math.cos(x)
+
+
+@register_vjp(math.cos)
+def math_cos(g, ans, x):
+    return -g * math.sin(x)
+
+
+@register_vjp(math.tan)
+def math_tan(g, ans, x):
+    return g * (1.0 + ans * ans)
+
+
+@register_vjp(math.asin)
+def math_asin(g, ans, x):
+    return g / math.sqrt(1.0 - x * x)
+
+
+@register_vjp(math.acos)
+def math_acos(g, ans, x):
+    return -g / math.sqrt(1.0 - x * x)
+
+
+@register_vjp(math.atan)
+def math_atan(g, ans, x):
+    return g / (1.0 + x * x)
+
+
+@register_vjp(math.atan2)
+def math_atan2(g, ans, y, x):
+    return g * x / math.hypot(x, y) / math.hypot(x, y), -g * y / math.hypot(x, y) / math.hypot(x, y)
+
+
+@register_vjp(math.sinh)
+def math_sinh(g, ans, x):
+    return g * math.cosh(x)
+
+
+@register_vjp(math.cosh)
+def math_cosh(g, ans, x):
+    return g * math.sinh(x)
+
+
+@register_vjp(math.tanh)
+def math_tanh(g, ans, x):
+    return g * (1.0 - ans * ans)
+
+
+@register_vjp(math.pow)
+def math_pow(g, ans, x, y):
+    return g * y * math.pow(x, y - 1), g * ans * math.log(x) if x > 0 else 0.0
+
+
+@register_vjp(math.fabs)
+def math_fabs(g, ans, x):
+    return g * np.sign(x)
+
+
+@register_vjp(math.hypot)
+def math_hypot(g, ans, x, y):
+    return g * x / ans, g * y / ans
+
+
+@register_vjp(math.erf)
+def math_erf(g, ans, x):
+    return g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+# ---------------------------------------------------------------- numpy elementwise
+
+
+@register_vjp(np.exp)
+def np_exp(g, ans, x):
+    return g * ans
+
+
+@register_vjp(np.expm1)
+def np_expm1(g, ans, x):
+    return g * (ans + 1.0)
+
+
+@register_vjp(np.log)
+def np_log(g, ans, x):
+    return g / x
+
+
+@register_vjp(np.log1p)
+def np_log1p(g, ans, x):
+    return g / (1.0 + x)
+
+
+@register_vjp(np.log2)
+def np_log2(g, ans, x):
+    return g / (x * np.log(2.0))
+
+
+@register_vjp(np.log10)
+def np_log10(g, ans, x):
+    return g / (x * np.log(10.0))
+
+
+@register_vjp(np.sqrt)
+def np_sqrt(g, ans, x):
+    return g / (2.0 * ans)
+
+
+@register_vjp(np.square)
+def np_square(g, ans, x):
+    return 2.0 * g * x
+
+
+@register_vjp(np.reciprocal)
+def np_reciprocal(g, ans, x):
+    return -g * ans * ans
+
+
+@register_vjp(np.sin)
+def np_sin(g, ans, x):
+    return g * np.cos(x)
+
+
+@register_vjp(np.cos)
+def np_cos(g, ans, x):
+    return -g * np.sin(x)
+
+
+@register_vjp(np.tan)
+def np_tan(g, ans, x):
+    return g * (1.0 + ans * ans)
+
+
+@register_vjp(np.arcsin)
+def np_arcsin(g, ans, x):
+    return g / np.sqrt(1.0 - x * x)
+
+
+@register_vjp(np.arccos)
+def np_arccos(g, ans, x):
+    return -g / np.sqrt(1.0 - x * x)
+
+
+@register_vjp(np.arctan)
+def np_arctan(g, ans, x):
+    return g / (1.0 + x * x)
+
+
+@register_vjp(np.sinh)
+def np_sinh(g, ans, x):
+    return g * np.cosh(x)
+
+
+@register_vjp(np.cosh)
+def np_cosh(g, ans, x):
+    return g * np.sinh(x)
+
+
+@register_vjp(np.tanh)
+def np_tanh(g, ans, x):
+    return g * (1.0 - ans * ans)
+
+
+@register_vjp(np.abs)
+def np_abs(g, ans, x):
+    return g * np.sign(x)
+
+
+@register_vjp(np.negative)
+def np_negative(g, ans, x):
+    return -g
+
+
+@register_vjp(np.add, broadcasting=True)
+def np_add(g, ans, x, y):
+    return g, g
+
+
+@register_vjp(np.subtract, broadcasting=True)
+def np_subtract(g, ans, x, y):
+    return g, -g
+
+
+@register_vjp(np.multiply, broadcasting=True)
+def np_multiply(g, ans, x, y):
+    return g * y, g * x
+
+
+@register_vjp(np.divide, broadcasting=True)
+def np_divide(g, ans, x, y):
+    return g / y, -g * ans / y
+
+
+@register_vjp(np.power, broadcasting=True)
+def np_power(g, ans, x, y):
+    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@register_vjp(np.maximum, broadcasting=True)
+def np_maximum(g, ans, x, y):
+    return g * ((x > y) + 0.5 * (x == y)), g * ((x < y) + 0.5 * (x == y))
+
+
+@register_vjp(np.minimum, broadcasting=True)
+def np_minimum(g, ans, x, y):
+    return g * ((x < y) + 0.5 * (x == y)), g * ((x > y) + 0.5 * (x == y))
+
+
+@register_vjp(np.where, broadcasting=True)
+def np_where(g, ans, c, x, y):
+    return None, np.where(c, g, 0.0), np.where(c, 0.0, g)
+
+
+@register_vjp(np.clip)
+def np_clip(g, ans, x, lo, hi):
+    return g * ((x >= lo) & (x <= hi)), None, None
+
+
+@register_vjp(np.arctan2, broadcasting=True)
+def np_arctan2(g, ans, y, x):
+    return g * x / (x * x + y * y), -g * y / (x * x + y * y)
+
+
+@register_vjp(np.hypot, broadcasting=True)
+def np_hypot(g, ans, x, y):
+    return g * x / ans, g * y / ans
+
+
+@register_vjp(np.logaddexp, broadcasting=True)
+def np_logaddexp(g, ans, x, y):
+    return g * np.exp(x - ans), g * np.exp(y - ans)
+
+# ---------------------------------------------------------------- reductions
+
+
+@register_vjp(np.sum)
+def np_sum(g, ans, x, axis=None, keepdims=False):
+    return _expand_reduced(g, x, axis, keepdims)
+
+
+@register_vjp(np.mean)
+def np_mean(g, ans, x, axis=None, keepdims=False):
+    return _expand_reduced(g, x, axis, keepdims) / (np.size(x) / np.size(ans))
+
+
+@register_vjp(np.max)
+def np_max(g, ans, x, axis=None, keepdims=False):
+    return _extremum_grad(g, ans, x, axis, keepdims)
+
+
+@register_vjp(np.min)
+def np_min(g, ans, x, axis=None, keepdims=False):
+    return _extremum_grad(g, ans, x, axis, keepdims)
+
+
+# ---------------------------------------------------------------- products and shapes
+
+
+@register_vjp(np.dot)
+def np_dot(g, ans, x, y):
+    return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
+
+
+@register_vjp(np.matmul)
+def np_matmul(g, ans, x, y):
+    return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
+
+
+@register_vjp(np.transpose)
+def np_transpose(g, ans, x, axes=None):
+    return np.transpose(g, None if axes is None else np.argsort(axes))
+
+
+@register_vjp(np.reshape)
+def np_reshape(g, ans, x, shape):
+    return np.reshape(g, np.shape(x))
+
+
+@register_vjp(np.ravel)
+def np_ravel(g, ans, x):
+    return np.reshape(g, np.shape(x))
+
+
+@register_vjp(np.copy)
+def np_copy(g, ans, x):
+    return g
+
+
+@register_vjp(np.array)
+def np_array(g, ans, x, dtype=None):
+    return g
+
+
+@register_vjp(np.asarray)
+def np_asarray(g, ans, x, dtype=None):
+    return g
+
+
+non_differentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax,
+                   np.argmin, np.argsort, np.shape, np.size, np.ndim, np.zeros, np.ones,
+                   np.zeros_like, np.ones_like, np.empty, np.empty_like, np.eye, np.identity,
+                   np.arange, np.linspace, np.full, np.full_like, np.isnan, np.isfinite,
+                   np.isinf, np.greater, np.less, np.greater_equal, np.less_equal, np.equal,
+                   np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.any,
+                   np.all, np.count_nonzero, np.floor_divide, np.mod, np.nonzero)
+
+# ---------------------------------------------------------------- methods (x.name(...))
+
+
+@register_method_vjp("sum")
+def m_sum(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    return _expand_reduced(g, x, axis, keepdims)
+
+
+@register_method_vjp("mean")
+def m_mean(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    return _expand_reduced(g, x, axis, keepdims) / (np.size(x) / np.size(ans))
+
+
+@register_method_vjp("max")
+def m_max(g, ans, x, axis=None, out=None, keepdims=False):
+    return _extremum_grad(g, ans, x, axis, keepdims)
+
+
+@register_method_vjp("min")
+def m_min(g, ans, x, axis=None, out=None, keepdims=False):
+    return _extremum_grad(g, ans, x, axis, keepdims)
+
+
+@register_method_vjp("dot")
+def m_dot(g, ans, x, y):
+    return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
+
+
+@register_method_vjp("reshape")
+def m_reshape(g, ans, x, *shape):
+    return np.reshape(g, np.shape(x))
+
+
+@register_method_vjp("ravel")
+def m_ravel(g, ans, x):
+    return np.reshape(g, np.shape(x))
+
+
+@register_method_vjp("flatten")
+def m_flatten(g, ans, x):
+    return np.reshape(g, np.shape(x))
+
+
+@register_method_vjp("transpose")
+def m_transpose(g, ans, x, *axes):
+    return np.transpose(g, np.argsort(axes) if axes else None)
+
+
+@register_method_vjp("copy")
+def m_copy(g, ans, x):
+    return g
+
+
+@register_method_vjp("astype")
+def m_astype(g, ans, x, dtype):
+    return g
+
+
+@register_method_vjp("clip")
+def m_clip(g, ans, x, lo=None, hi=None):
+    return g * ((x >= lo) & (x <= hi))
+
+
+non_differentiable_methods("argmax", "argmin", "argsort", "nonzero", "any", "all", "tolist",
+                           "item", "keys", "__len__")

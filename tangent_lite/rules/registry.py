@@ -1,0 +1,135 @@
+"""The rule registry: one table per transformation, keyed by the primal callable.
+
+A reverse-mode rule is a plain Python function ``rule(g, ans, *args)`` that
+returns one cotangent per positional argument (``None`` where there is none; a
+one-argument primal may return the bare cotangent).  Its body is inlined into
+the generated source with the names substituted, so built-in rules and the
+user's own rules read the same in the output.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+import gast
+
+from ..errors import TangentLiteError
+
+_VJP = {}  # key(callable) -> Rule
+_METHOD_VJP = {}  # method name -> Rule (the object is the first argument)
+_NONDIFF = {}  # key(callable) -> callable
+_NONDIFF_METHODS = set()
+_NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+
+def _key(fn):
+    try:
+        hash(fn)
+        return fn
+    except TypeError:
+        return ("id", id(fn))
+
+
+class Rule:
+    """A derivative rule written as a Python function (a template)."""
+
+    def __init__(self, primal, template, *, broadcasting=False, name=None):
+        self.primal = primal
+        self.template = template
+        self.broadcasting = broadcasting
+        self.name = name or getattr(primal, "__name__", str(primal))
+        try:
+            sig = inspect.signature(template)
+        except (TypeError, ValueError):
+            raise TangentLiteError(f"the rule for {self.name} must be a Python function") from None
+        params = list(sig.parameters.values())
+        if len(params) < 2 or params[0].kind not in (params[0].POSITIONAL_ONLY,
+                                                     params[0].POSITIONAL_OR_KEYWORD):
+            raise TangentLiteError(
+                f"the reverse-mode rule {template.__name__} for {self.name} must take "
+                "(g, ans, *args): the output cotangent, the output value, then the "
+                "primal's arguments")
+        self.g_name = params[0].name
+        self.ans_name = params[1].name
+        self.params = params[2:]
+        self.signature = sig
+        self._fdef = None
+        self._fdef_error = None
+
+    @property
+    def n_positional(self):
+        return sum(1 for p in self.params if p.kind in (p.POSITIONAL_ONLY,
+                                                        p.POSITIONAL_OR_KEYWORD))
+
+    def fdef(self):
+        """The parsed template, or ``None`` when its source is unavailable."""
+        if self._fdef is None and self._fdef_error is None:
+            try:
+                src = textwrap.dedent(inspect.getsource(self.template))
+                node = gast.parse(src).body[0]
+                if not isinstance(node, gast.FunctionDef):
+                    raise TypeError("not a def")
+                node.decorator_list = []
+                self._fdef = node
+            except (OSError, TypeError, SyntaxError, IndexError) as exc:
+                self._fdef_error = exc
+        return self._fdef
+
+
+def register_vjp(fn, *, broadcasting=False):
+    """Teach reverse mode a callable: ``@register_vjp(fn)`` over ``rule(g, ans, *args)``."""
+
+    def decorate(template):
+        _VJP[_key(fn)] = Rule(fn, template, broadcasting=broadcasting)
+        return template
+
+    return decorate
+
+
+def register_method_vjp(name, *, broadcasting=False):
+    """A rule for the method ``x.name(...)``; the rule's first argument is ``x``."""
+
+    def decorate(template):
+        _METHOD_VJP[name] = Rule(None, template, broadcasting=broadcasting, name="." + name)
+        return template
+
+    return decorate
+
+
+def non_differentiable(*fns):
+    """Declare that these callables' outputs carry no derivative. Returns the first."""
+    for fn in fns:
+        _NONDIFF[_key(fn)] = fn
+    return fns[0] if fns else None
+
+
+def non_differentiable_methods(*names):
+    _NONDIFF_METHODS.update(names)
+
+
+def lookup_vjp(fn):
+    try:
+        return _VJP.get(_key(fn))
+    except TypeError:
+        return None
+
+
+def lookup_method_vjp(name):
+    return _METHOD_VJP.get(name)
+
+
+def is_non_differentiable(fn):
+    return _key(fn) in _NONDIFF
+
+
+def is_non_differentiable_method(name):
+    return name in _NONDIFF_METHODS
+
+
+def is_non_differentiable_attr(name):
+    return name in _NONDIFF_ATTRS
+
+
+def all_vjp_rules():
+    return dict(_VJP), dict(_METHOD_VJP)

@@ -1,0 +1,180 @@
+"""The few helpers generated code calls.
+
+Each helper is a plain function that needs only NumPy, so a written derivative
+file can carry a copy of the ones it uses and never import tangent_lite.
+Names start with ``_`` in generated code; here they are defined without it.
+"""
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """Sum the cotangent ``g`` down to the shape of ``x`` (undoes broadcasting)."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if g.shape != shape:
+        g = np.broadcast_to(g, shape)
+    return g
+
+
+def dense(b, x):
+    """Return an adjoint for ``x`` that may be updated in place."""
+    if isinstance(b, list):
+        return b
+    if isinstance(b, tuple):
+        return [dense(bi, xi) for bi, xi in zip(b, x)]
+    if isinstance(b, np.ndarray) and b.shape == np.shape(x) and b.flags.writeable:
+        return b
+    if isinstance(x, (list, tuple)) and not all(np.ndim(e) == 0 for e in x):
+        return [dense(b, xi) if np.ndim(b) == 0 else dense(b[i], xi) for i, xi in enumerate(x)]
+    if np.ndim(x) == 0:
+        return float(b)
+    return np.zeros(np.shape(x)) + b
+
+
+def add_at(b, idx, g):
+    """``b[idx] += g`` that also accumulates repeated fancy indices."""
+    basic = (int, np.integer, slice, type(None), type(Ellipsis))
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    if isinstance(b, np.ndarray) and not all(isinstance(p, basic) for p in parts):
+        np.add.at(b, idx, g)
+    else:
+        b[idx] += g
+    return b
+
+
+def add(a, b):
+    """Add two cotangents that may be containers (lists, tuples, dicts) or zeros."""
+    if isinstance(a, (int, float)) and a == 0 and not isinstance(a, bool):
+        return b
+    if isinstance(b, (int, float)) and b == 0 and not isinstance(b, bool):
+        return a
+    if isinstance(a, (list, tuple)):
+        return [add(x, y) for x, y in zip(a, b)]
+    if isinstance(a, dict):
+        return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
+    return a + b
+
+
+def copy(v):
+    """A copy of a value saved on the tape (arrays are copied, scalars kept)."""
+    return v.copy() if isinstance(v, np.ndarray) else v
+
+
+def scalar_seed(ans):
+    """The seed 1.0 of a gradient; the output must be a scalar."""
+    if np.ndim(ans) != 0 or isinstance(ans, (list, tuple, dict)):
+        raise ValueError(
+            "grad needs a scalar output; got a value of shape %s (use vjp for "
+            "non-scalar outputs)" % (np.shape(ans),))
+    return 1.0
+
+
+def seed(ans, s):
+    """Check a vjp seed against the output's structure and return an owned copy."""
+    if isinstance(ans, (list, tuple)):
+        if not isinstance(s, (list, tuple)) or len(s) != len(ans):
+            raise ValueError("the seed must have the structure of the output: a %s of %d"
+                             % (type(ans).__name__, len(ans)))
+        return [seed(a, si) for a, si in zip(ans, s)]
+    if isinstance(ans, dict):
+        return {k: seed(ans[k], s[k]) for k in ans}
+    if np.shape(s) != np.shape(ans):
+        raise ValueError("the seed has shape %s but the output has shape %s"
+                         % (np.shape(s), np.shape(ans)))
+    return np.array(s, dtype=float) if np.ndim(s) else float(s)
+
+
+def like(g, x):
+    """Give the cotangent ``g`` the type and shape of the argument ``x``."""
+    if isinstance(x, bool):
+        return 0.0
+    if isinstance(x, (float, int)):
+        return float(np.sum(g)) if np.ndim(g) else float(g)
+    if isinstance(x, np.ndarray):
+        dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
+        if np.shape(g) != x.shape:
+            g = unbroadcast(g, x) if np.ndim(g) > x.ndim else np.broadcast_to(g, x.shape)
+        return np.array(g, dtype=dtype)
+    if isinstance(x, np.generic):
+        return type(x)(g) if np.issubdtype(type(x), np.inexact) else float(g)
+    if isinstance(x, (list, tuple)):
+        if np.ndim(g) == 0:
+            out = [like(g, xi) for xi in x]
+        else:
+            out = [like(gi, xi) for gi, xi in zip(g, x)]
+        return type(x)(out) if isinstance(x, tuple) else out
+    if isinstance(x, dict):
+        if isinstance(g, dict):
+            return {k: like(g.get(k, 0.0), v) for k, v in x.items()}
+        return {k: like(0.0, v) for k, v in x.items()}
+    return g
+
+
+def expand_reduced(g, x, axis=None, keepdims=False):
+    """Broadcast the cotangent of a reduction over ``axis`` back to ``x``'s shape."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, shape)
+
+
+def extremum_grad(g, ans, x, axis=None, keepdims=False):
+    """Cotangent of max/min reductions; ties share the cotangent evenly."""
+    if axis is not None and not keepdims:
+        ans = np.expand_dims(ans, axis)
+        g = np.expand_dims(g, axis)
+    mask = x == ans
+    return g * mask / np.sum(mask, axis=axis, keepdims=True)
+
+
+def matmul_gx(g, x, y):
+    """Cotangent of ``x`` in ``x @ y`` (1-D operands included)."""
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0:
+        return unbroadcast(g * y, x)
+    if yd == 1:
+        out = np.multiply.outer(g, y) if xd > 1 else g * y
+    elif xd == 1:
+        out = y @ g if np.ndim(g) == 1 else (y @ g[..., None])[..., 0]
+    else:
+        out = g @ np.swapaxes(y, -1, -2)
+    return unbroadcast(out, x)
+
+
+def matmul_gy(g, x, y):
+    """Cotangent of ``y`` in ``x @ y`` (1-D operands included)."""
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0:
+        return unbroadcast(g * x, y)
+    if xd == 1:
+        out = np.multiply.outer(x, g) if yd > 1 else g * x
+    elif yd == 1:
+        out = (np.swapaxes(x, -1, -2) @ g[..., None])[..., 0]
+    else:
+        out = np.swapaxes(x, -1, -2) @ g
+    return unbroadcast(out, y)
+
+
+def seq_sum_grad(g, xs):
+    """Cotangent of the builtin ``sum(xs)`` over a list or the first axis of an array."""
+    if isinstance(xs, np.ndarray):
+        return np.broadcast_to(g, xs.shape)
+    return [unbroadcast(g, x) for x in xs]
+
+
+def seq_extremum_grad(g, ans, xs):
+    """Cotangent of the builtin ``max(xs)``/``min(xs)`` over one sequence argument."""
+    if isinstance(xs, np.ndarray):
+        return extremum_grad(g, ans, xs, 0)
+    hits = [1.0 if x == ans else 0.0 for x in xs]
+    n = sum(hits)
+    return [g * h / n for h in hits]
