@@ -24,13 +24,14 @@ RUNTIME_HELPERS = {
 class Linker:
     def __init__(self):
         self.bindings = {}  # emitted name -> object
+        self.origins = {}  # emitted name -> (module name, name there) where it was found
         self.reserved = set()
 
     def reserve(self, name):
         self.reserved.add(name)
 
-    def bind(self, name, obj):
-        """The emitted name for ``obj``, preferring ``name``."""
+    def bind(self, name, obj, module=None):
+        """The emitted name for ``obj``, preferring ``name``; ``module`` is where it was read."""
         candidate = name
         n = 1
         while True:
@@ -38,6 +39,7 @@ class Linker:
                 return candidate
             if candidate not in self.bindings and candidate not in self.reserved:
                 self.bindings[candidate] = obj
+                self.origins[candidate] = (module, name)
                 return candidate
             n += 1
             candidate = f"{name}_{n}"

@@ -362,7 +362,7 @@ def link(fdef, scope, linker):
             continue
         if getattr(builtins, n.id, AN._MISSING) is obj:
             continue
-        new = linker.bind(n.id, obj)
+        new = linker.bind(n.id, obj, getattr(scope.fn, "__module__", None))
         mapping_cache[n.id] = new
         n.id = new
 
