@@ -97,8 +97,6 @@ def classify(node, scope, local_names):
     target = getattr(obj, "__wrapped_primal__", obj)
     if inspect.isfunction(target) and not _is_library(target):
         return Call(Call.USER, target, args=node.args, name=label)
-    if isinstance(obj, type) and obj not in (float, int, complex):
-        return Call(Call.NONDIFF, obj, args=node.args, name=label)
     return Call(Call.UNKNOWN, obj, args=node.args, name=label)
 
 
@@ -113,6 +111,15 @@ def _label(func):
     if isinstance(func, gast.Attribute):
         return _label(func.value) + "." + func.attr
     return "<call>"
+
+
+def is_append(s, local_names):
+    """``lst.append(v)`` on a local list, a statement the transforms understand."""
+    v = getattr(s, "value", None)
+    return (isinstance(s, gast.Expr) and isinstance(v, gast.Call)
+            and isinstance(v.func, gast.Attribute) and v.func.attr == "append"
+            and isinstance(v.func.value, gast.Name) and v.func.value.id in local_names
+            and len(v.args) == 1 and not v.keywords)
 
 
 def walk_stmts(stmts):
@@ -173,6 +180,9 @@ def activity(body, params, wrt, scope, local_names):
                 assigns.append((t.value.id, ins))
         elif isinstance(s, gast.Return):
             returns |= A.reads(s.value)
+        elif is_append(s, local_names):
+            v = s.value
+            assigns.append((v.func.value.id, A.reads(v.args[0]) if v.args else set()))
     varied = set(wrt)
     changed = True
     while changed:
@@ -191,7 +201,7 @@ def activity(body, params, wrt, scope, local_names):
                 if new:
                     useful |= new
                     changed = True
-    return varied & useful
+    return varied & useful, varied
 
 
 _SCALAR_FUNCS = {len, float, int, abs, round, bool, min, max, pow}

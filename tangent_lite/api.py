@@ -63,7 +63,7 @@ def _transform(f, mode, wrt, optimize, verbose):
             if verbose:
                 print(hit.source)
             return hit
-        gen = pipeline.build(f, mode, list(names), optimize=optimize)
+        gen = pipeline.build(f, mode, list(names), optimize=optimize, single=single)
         fn = pipeline.load(gen.source, gen.namespace, gen.entry)
         if not single:
             pass

@@ -80,6 +80,8 @@ def main(argv=None):
     try:
         fn = load_function(args.target)
         wrt = tuple(w.strip() for w in args.wrt.split(",")) if args.wrt else 0
+        if isinstance(wrt, tuple) and len(wrt) == 1:
+            wrt = wrt[0]
         names, single = _wrt_names(fn, wrt)
     except ArgumentError as exc:
         return _fail(exc.message, 2)
@@ -96,7 +98,8 @@ def main(argv=None):
     command = "tangent-lite " + " ".join(shlex.quote(a) for a in (argv if argv is not None
                                                                   else sys.argv[1:]))
     try:
-        gen = pipeline.build(fn, MODES[args.mode], list(names), optimize=not args.no_optimize)
+        gen = pipeline.build(fn, MODES[args.mode], list(names), optimize=not args.no_optimize,
+                             single=single)
         text = writer.file_source(gen, command, standalone=args.standalone)
     except TangentLiteError as exc:
         print(str(exc), file=sys.stderr)

@@ -46,3 +46,7 @@ class ArgumentError(TangentLiteError):
 
 class SourceError(TangentLiteError):
     """The source of a function cannot be read or parsed."""
+
+
+class OutputError(ArgumentError, ValueError):
+    """The function's output does not fit the derivative asked for (e.g. grad of a vector)."""

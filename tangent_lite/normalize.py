@@ -119,8 +119,8 @@ class ControlLowering:
 
     def loop(self, s, outer):
         inner = _Loop(self.names.fresh("_jmp"), self.names.fresh("_brk"))
-        body, _ = self.block(s.body, inner)
         returns = any(isinstance(n, gast.Return) for b in s.body for n in gast.walk(b))
+        body, _ = self.block(s.body, inner)
         if inner.uses_jmp:
             body.insert(0, A.assign(inner.jmp, A.const(False), s))
         if inner.uses_brk:

@@ -218,6 +218,17 @@ def resolve_markers(fwd, bwd, tr, linker):
     return pre + fwd, bwd, used[0]
 
 
+def definitely_assigned(stmts, da):
+    """Names assigned on every path through ``stmts`` (loops may run zero times)."""
+    da = set(da)
+    for s in stmts:
+        if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Subscript):
+            da |= A.writes(s.targets[0])
+        elif isinstance(s, gast.If):
+            da = definitely_assigned(s.body, da) & definitely_assigned(s.orelse, da)
+    return da
+
+
 def _walk(stmts):
     for s in stmts:
         yield s
@@ -266,6 +277,9 @@ def build_split(tr, fwd_name, bwd_name, optimize):
     live_in = _live_in(bwd_body) - {seed}
     primal = _primal_names(fwd, tr.params) | ({TAPE} if used else set())
     ctx_names = sorted(live_in & primal)
+    # a value defined on one branch only is still passed on: give it a value on the others
+    missing = sorted(set(ctx_names) - definitely_assigned(fwd, set(tr.params)) - {TAPE})
+    fwd = [A.assign(A.store(n), A.const(None)) for n in missing] + fwd
     grads_unassigned = [g for g in grads if g in live_in]
     ctx = tr.names.exact("_ctx")
     fwd_ret = gast.Return(value=gast.Tuple(elts=[A.to_load(out), gast.Tuple(
@@ -289,7 +303,7 @@ def _live_in(stmts):
     return live
 
 
-def build_entry(tr, name, mode, optimize):
+def build_entry(tr, name, mode, optimize, single=True):
     """The entry point: ``grad_f``, ``value_and_grad_f`` or ``vjp_f``."""
     fwd, bwd = tr.block(tr.body, 0)
     out = tr.out
@@ -302,12 +316,17 @@ def build_entry(tr, name, mode, optimize):
         seed_value = A.call(_helper(tr, "_seed"), [A.to_load(out), A.load(seed_param)])
     else:
         seed_value = A.call(_helper(tr, "_scalar_seed"), [A.to_load(out)])
+    if mode == "value_and_grad":
+        # the backward sweep may restore the output's name to older values: keep the value
+        value_name = tr.names.exact("value")
+        fwd = fwd + [A.assign(A.store(value_name), A.to_load(out))]
+        out_expr = A.load(value_name)
     # the seed is taken at the end of the forward sweep, where the output has its value
     if active_out:
-        fwd = fwd + [A.assign(A.store(tr.adj(out.id)), seed_value)]
+        fwd = fwd + [A.assign(A.store(tr.adj(out.id)), seed_value, tr.ret_origin)]
         bwd = _adjoint_inits(tr, skip={out.id}) + bwd
     else:
-        fwd = fwd + [A.expr_stmt(seed_value)]
+        fwd = fwd + [A.expr_stmt(seed_value, tr.ret_origin)]
         bwd = []
     bwd = _optimize_bwd(bwd, set(grads), tr, optimize,
                         zero={tr.adj(n) for n in tr.active} - (
@@ -318,7 +337,7 @@ def build_entry(tr, name, mode, optimize):
     for p, g in zip(tr.wrt, grads):
         value = A.load(g) if g in _assigned(bwd) else A.const(0.0)
         results.append(A.call(A.deepcopy(like), [value, A.load(p)]))
-    result = results[0] if len(results) == 1 else gast.Tuple(elts=results, ctx=gast.Load())
+    result = results[0] if single else gast.Tuple(elts=results, ctx=gast.Load())
     if mode == "value_and_grad":
         result = gast.Tuple(elts=[out_expr, result], ctx=gast.Load())
     head = [A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used else []
@@ -398,6 +417,8 @@ def module_source(functions, linker, header_lines=(), runtime_import=True):
     if runtime and runtime_import:
         parts = ", ".join(f"{o.__name__} as {n}" for n, o in runtime)
         lines.append(f"from tangent_lite.runtime import {parts}")
+    elif runtime:
+        lines.append("# helpers from tangent_lite.runtime: " + ", ".join(n for n, _ in runtime))
     if others:
         lines.append("# from the differentiated function's scope: " + ", ".join(others))
     body = "\n\n\n".join(function_source(f, info) for f, info in functions)
@@ -415,7 +436,7 @@ def load(source, namespace, entry):
     return fn
 
 
-def build(fn, mode, wrt_names, optimize=True):
+def build(fn, mode, wrt_names, optimize=True, single=None):
     """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp} of ``fn``."""
     fdef, info = frontend.parse_function(fn)
     fence.check(fdef, info)
@@ -426,7 +447,9 @@ def build(fn, mode, wrt_names, optimize=True):
     entry = builder.linker.bind(f"{mode}_{fdef.name if fn.__name__ == '<lambda>' else fn.__name__}",
                                 ("generated", fn, mode))
     tr = Reverse(fdef, info, scope, names, wrt_names, builder)
-    main = build_entry(tr, entry, mode, optimize)
+    if single is None:
+        single = len(wrt_names) == 1
+    main = build_entry(tr, entry, mode, optimize, single)
     functions = builder.functions + [(main, info, scope)]
     for f, _, sc in functions:
         link(f, sc, builder.linker)

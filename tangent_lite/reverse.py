@@ -133,12 +133,55 @@ class Reverse:
         self.locals = AN_local_names(fdef)
         body = fdef.body
         self.out = body[-1].value if body and isinstance(body[-1], gast.Return) else A.const(None)
+        self.ret_origin = A.origin_of(body[-1]) if body else None
         self.body = body[:-1] if body and isinstance(body[-1], gast.Return) else body
-        self.active = AN.activity(body, self.params, self.wrt, scope, self.locals)
+        self.active, self.varied = AN.activity(body, self.params, self.wrt, scope, self.locals)
+        self.dict_literals = {s.targets[0].id for s in AN.walk_stmts(body)
+                              if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)
+                              and isinstance(s.targets[0], gast.Name)}
         self.scalar = AN.scalars(body, scope, self.locals, set(self.params))
+        self.check_opaque(body)
         self.counters = {}  # counter name -> loop depth of its loop
         self.dense = set()  # adjoints updated in place: they must own their buffer
         self.loop_targets = {}  # for target -> depth of its loop
+
+    def check_opaque(self, body):
+        """Refuse what would silently lose a derivative: text round trips of values that
+        depend on ``wrt``, and eval/exec, which read the function's locals."""
+        import builtins
+        opaque = {builtins.str, builtins.repr, builtins.format, builtins.eval, builtins.exec,
+                  builtins.locals, builtins.vars, builtins.globals}
+        texts = {}
+        for st in AN.walk_stmts(body):
+            for n in gast.walk(st):
+                if isinstance(n, gast.Call) and not (
+                        isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)
+                        and n.func.value.id in self.locals):
+                    obj = self.scope.resolve(n.func)
+                    if obj in (builtins.eval, builtins.exec, builtins.locals, builtins.vars):
+                        raise self.error(UnsupportedSyntaxError,
+                                         f"{obj.__name__}() is not supported in a "
+                                         "differentiated function", A.origin_of(st) or st,
+                                         "write the expression out in the function")
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
+                v = st.value
+                conv = isinstance(v, gast.JoinedStr) or (
+                    isinstance(v, gast.Call) and self.scope.resolve(v.func) in opaque)
+                if conv and A.reads(v) & self.varied:
+                    texts[st.targets[0].id] = st
+        if not texts:
+            return
+        for st in AN.walk_stmts(body):
+            if isinstance(st, (gast.Assign, gast.Return)) and st.value is not None:
+                used = A.reads(st.value) & set(texts)
+                if used and not (isinstance(st, gast.Assign)
+                                 and st.targets[0].id in texts):
+                    bad = texts[sorted(used)[0]]
+                    raise self.error(UnsupportedSyntaxError,
+                                     "a value that depends on the differentiated arguments is "
+                                     "turned into text and used again: its derivative would "
+                                     "be lost", A.origin_of(bad) or bad,
+                                     "compute with the number itself")
 
     # -- names
     def adj(self, name):
@@ -178,18 +221,13 @@ class Reverse:
                 return self.assign_subscript(s)
             return self.assign(s)
         if isinstance(s, gast.If):
-            fb, bb = self.block(s.body, depth)
-            fo, bo = self.block(s.orelse, depth)
-            fwd = A.set_origin(gast.If(test=s.test, body=fb or [gast.Pass()], orelse=fo), A.origin_of(s))
-            bwd = []
-            if bb or bo:
-                bwd = [A.set_origin(gast.If(test=A.deepcopy(s.test), body=bb or [gast.Pass()],
-                                            orelse=bo), A.origin_of(s))]
-            return [fwd], bwd
+            return self.branch(s, depth)
         if isinstance(s, gast.For):
             return self.for_loop(s, depth)
         if isinstance(s, gast.While):
             return self.while_loop(s, depth)
+        if isinstance(s, gast.Expr) and AN.is_append(s, self.locals):
+            return self.append(s)
         if isinstance(s, (gast.Break, gast.Expr, gast.Assert)):
             if isinstance(s, gast.Expr):
                 self.check_expr_stmt(s)
@@ -200,13 +238,52 @@ class Reverse:
         raise self.error(UnsupportedSyntaxError,
                          f"{type(s).__name__} is not supported", A.origin_of(s) or s)
 
+    def branch(self, s, depth):
+        origin = A.origin_of(s)
+        pre, post = [], []
+        test = s.test
+        written = set()
+        for b in s.body + s.orelse:
+            written |= {n.id for n in gast.walk(b) if isinstance(n, gast.Name)
+                        and isinstance(n.ctx, gast.Store)}
+        if A.reads(test) & written:
+            # the branch changes its own test: the backward sweep needs the value it had
+            cond = self.names.fresh("_cond")
+            pre = [marker("save", cond, origin=origin), A.assign(A.store(cond), test, origin)]
+            post = [marker("restore", cond, origin=origin)]
+            test = A.load(cond)
+        fb, bb = self.block(s.body, depth)
+        fo, bo = self.block(s.orelse, depth)
+        fwd = A.set_origin(gast.If(test=test, body=fb or [gast.Pass()], orelse=fo), origin)
+        bwd = []
+        if bb or bo:
+            bwd = [A.set_origin(gast.If(test=A.deepcopy(test), body=bb or [gast.Pass()],
+                                        orelse=bo), origin)]
+        return pre + [fwd], bwd + post
+
+    def append(self, s):
+        """``lst.append(v)``: the backward sweep reads the cotangent at the index it got."""
+        origin = A.origin_of(s)
+        lst = s.value.func.value.id
+        v = s.value.args[0]
+        if lst not in self.active or not self.is_active(v):
+            return [s], []
+        k = self.names.fresh("_k")
+        fwd = [marker("save", k, origin=origin),
+               A.assign(A.store(k), A.call("len", [A.load(lst)]), origin), s]
+        blst = self.adj(lst)
+        part = gast.Subscript(value=A.load(blst), slice=A.load(k), ctx=gast.Load())
+        bwd = [self.densify(lst, origin), accum(self.adj(v.id), part, blst, origin=origin),
+               marker("restore", k, origin=origin)]
+        return fwd, bwd
+
     def check_expr_stmt(self, s):
         v = s.value
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and isinstance(
                 v.func.value, gast.Name) and v.func.value.id in self.locals:
-            args = [a for a in v.args if self.is_active(a)]
+            args = [a for a in v.args if isinstance(a, gast.Name) and a.id in self.varied]
             if args and v.func.attr in ("append", "extend", "insert", "update", "fill",
-                                        "sort", "setdefault"):
+                                        "sort", "setdefault", "__setitem__", "add"):
                 raise self.error(
                     UnsupportedSyntaxError,
                     f"in-place .{v.func.attr}() of a differentiable value is not supported",
@@ -282,6 +359,12 @@ class Reverse:
     def assign_subscript(self, s):
         t = s.targets[0]
         x = t.value.id
+        if x in self.dict_literals and x in self.varied | {
+                n.id for n in [s.value] if isinstance(n, gast.Name) and n.id in self.varied}:
+            raise self.error(UnsupportedSyntaxError,
+                             "assigning into a dict is not supported in a differentiated "
+                             "function", A.origin_of(s),
+                             "build the dict in one literal: {'k': value, ...}")
         v = s.value
         origin = A.origin_of(s)
         fwd = [marker("save_sub", x, t.slice, origin), s]
@@ -422,43 +505,55 @@ class Reverse:
 
     def inline(self, rule, args, keywords, g, ans, origin):
         bound = self.bind(rule, args, keywords, origin)
-        active = [p for p, node in bound.items() if self.is_active(node)]
-        if not active:
+        slots = self.slots(rule, bound)  # one per cotangent the rule returns
+        if not any(self.is_active(node) for node in slots):
             return []
-        positional = [p.name for p in rule.params if p.kind in (p.POSITIONAL_ONLY,
-                                                                p.POSITIONAL_OR_KEYWORD)]
         fdef = rule.fdef()
-        pre, results = None, None
-        if fdef is not None:
-            pre, results = self.substitute(rule, fdef, bound, g, ans)
+        pre, ret = (None, None) if fdef is None else self.substitute(rule, fdef, bound, g, ans)
         out = []
-        if results is None:  # the rule is called, not inlined
+        if ret is None:  # the rule is called, not inlined
+            fdef = None
             fname = self.linker.bind(getattr(rule.template, "__name__", "rule"), rule.template)
-            fnode = A.load(fname)
-            fnode.tl_linked = True
-            tmp = self.names.fresh("_t")
-            callargs = [A.load(g), A.load(ans)] + [A.deepcopy(bound[p]) for p in positional
-                                                   if p in bound]
-            out.append(A.assign(A.store(tmp), A.call(fnode, callargs), origin))
-            results = {}
-            for k, p in enumerate(positional):
-                results[p] = A.load(tmp) if len(positional) == 1 else gast.Subscript(
-                    value=A.load(tmp), slice=A.const(k), ctx=gast.Load())
+            callargs = [A.load(g), A.load(ans)] + [A.deepcopy(n) for n in slots]
+            ret = A.call(_linked(fname), callargs)
             pre = []
         for s in pre:
             A.set_origin(s, origin)
         out.extend(pre)
-        for p in active:
-            expr = results.get(p)
-            if expr is None or (isinstance(expr, gast.Constant) and expr.value is None):
+        per_argument = getattr(rule.template, "tl_per_argument", False)
+        if isinstance(ret, gast.Tuple):
+            results = list(ret.elts)
+        elif len(slots) == 1 or (fdef is not None and not per_argument):
+            results = [ret]  # a bare cotangent belongs to the first argument
+        else:
+            tmp = self.names.fresh("_t")
+            node = A.assign(A.store(tmp), ret, origin)
+            node.tl_linear_in = g
+            out.append(node)
+            results = [gast.Subscript(value=A.load(tmp), slice=A.const(k), ctx=gast.Load())
+                       for k in range(len(slots))]
+        for k, node in enumerate(slots):
+            if not self.is_active(node) or k >= len(results):
                 continue
-            node = bound[p]
+            expr = results[k]
+            if isinstance(expr, gast.Constant) and expr.value is None:
+                continue
             if rule.broadcasting and not all(
-                    self.is_scalar(bound[q]) or (isinstance(bound[q], gast.Name)
-                                                 and bound[q].id == node.id)
-                    for q in bound if q != p and q in positional):
+                    self.is_scalar(other) or (isinstance(other, gast.Name)
+                                              and other.id == node.id)
+                    for j, other in enumerate(slots) if j != k):
                 expr = A.call(self.helper("_unbroadcast"), [expr, A.load(node.id)])
             out.append(accum(self.adj(node.id), expr, g, origin=origin))
+        return out
+
+    def slots(self, rule, bound):
+        """The argument nodes in the order of the cotangents a rule returns."""
+        out = []
+        for p in rule.params:
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                out.append(bound[p.name])
+            elif p.kind == p.VAR_POSITIONAL:
+                out.extend(bound[p.name].elts)
         return out
 
     def bind(self, rule, args, keywords, origin):
@@ -531,16 +626,7 @@ class Reverse:
                 mapping[n.id] = _linked(self.linker.bind(n.id, obj))
         body = [A.rename(s, mapping) for s in body]
         body = _fold_block(body)
-        pre, ret = body[:-1], body[-1].value
-        positional = [p.name for p in rule.params if p.kind in (p.POSITIONAL_ONLY,
-                                                                p.POSITIONAL_OR_KEYWORD)]
-        results = {}
-        if isinstance(ret, gast.Tuple):
-            for p, e in zip(positional, ret.elts):
-                results[p] = e
-        else:
-            results[positional[0]] = ret
-        return pre, results
+        return body[:-1], body[-1].value
 
     # -- calls of other user functions
     def user_call(self, name, value, info, stmt, origin):

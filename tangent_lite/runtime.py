@@ -7,6 +7,8 @@ Names start with ``_`` in generated code; here they are defined without it.
 
 import numpy as np
 
+from .errors import OutputError  # a ValueError; written files raise ValueError itself
+
 
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` down to the shape of ``x`` (undoes broadcasting)."""
@@ -31,6 +33,10 @@ def dense(b, x):
         return b
     if isinstance(b, tuple):
         return [dense(bi, xi) for bi, xi in zip(b, x)]
+    if isinstance(b, dict):
+        return b
+    if isinstance(x, dict):
+        return {k: dense(0.0, v) for k, v in x.items()}
     if isinstance(b, np.ndarray) and b.shape == np.shape(x) and b.flags.writeable:
         return b
     if isinstance(x, (list, tuple)) and not all(np.ndim(e) == 0 for e in x):
@@ -72,7 +78,7 @@ def copy(v):
 def scalar_seed(ans):
     """The seed 1.0 of a gradient; the output must be a scalar."""
     if np.ndim(ans) != 0 or isinstance(ans, (list, tuple, dict)):
-        raise ValueError(
+        raise OutputError(
             "grad needs a scalar output; got a value of shape %s (use vjp for "
             "non-scalar outputs)" % (np.shape(ans),))
     return 1.0
@@ -82,13 +88,13 @@ def seed(ans, s):
     """Check a vjp seed against the output's structure and return an owned copy."""
     if isinstance(ans, (list, tuple)):
         if not isinstance(s, (list, tuple)) or len(s) != len(ans):
-            raise ValueError("the seed must have the structure of the output: a %s of %d"
+            raise OutputError("the seed must have the structure of the output: a %s of %d"
                              % (type(ans).__name__, len(ans)))
         return [seed(a, si) for a, si in zip(ans, s)]
     if isinstance(ans, dict):
         return {k: seed(ans[k], s[k]) for k in ans}
     if np.shape(s) != np.shape(ans):
-        raise ValueError("the seed has shape %s but the output has shape %s"
+        raise OutputError("the seed has shape %s but the output has shape %s"
                          % (np.shape(s), np.shape(ans)))
     return np.array(s, dtype=float) if np.ndim(s) else float(s)
 
@@ -178,3 +184,24 @@ def seq_extremum_grad(g, ans, xs):
     hits = [1.0 if x == ans else 0.0 for x in xs]
     n = sum(hits)
     return [g * h / n for h in hits]
+
+
+def builtin_extremum_grad(g, ans, x, *rest):
+    """Cotangents of the builtin ``max``/``min``; ties share the cotangent evenly."""
+    if not rest:
+        return seq_extremum_grad(g, ans, x)
+    args = (x,) + rest
+    ties = sum(1.0 for a in args if a == ans)
+    return tuple(g / ties if a == ans else 0.0 for a in args)
+
+
+def item_grad(g, x, index):
+    """Cotangent of ``x.item(*index)``: ``g`` at that position, zeros elsewhere."""
+    out = np.zeros(np.shape(x))
+    if not index:
+        out[...] = g
+    elif len(index) == 1:
+        out.flat[index[0]] = g
+    else:
+        out[index] = g
+    return out if np.ndim(x) else float(out)

@@ -113,6 +113,7 @@ def file_source(gen, command, standalone=False):
         need_numpy()
     rename = dict(helper_names)
     rename["np"] = np_name or "np"
+    rename["OutputError"] = "ValueError"
 
     work = [k for k in sorted(bindings) if k not in helper_names.values()]
     seen = set()

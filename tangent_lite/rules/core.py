@@ -16,8 +16,10 @@ import operator
 
 import numpy as np
 
+from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
 from ..runtime import expand_reduced as _expand_reduced
 from ..runtime import extremum_grad as _extremum_grad
+from ..runtime import item_grad as _item_grad
 from ..runtime import matmul_gx as _matmul_gx
 from ..runtime import matmul_gy as _matmul_gy
 from ..runtime import seq_extremum_grad as _seq_extremum_grad
@@ -72,7 +74,12 @@ def matmul(g, ans, x, y):
     return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
 
 
-non_differentiable(operator.floordiv, operator.mod, operator.lt, operator.le, operator.gt,
+@register_vjp(operator.mod, broadcasting=True)
+def mod(g, ans, x, y):
+    return g, -g * np.floor_divide(x, y)
+
+
+non_differentiable(operator.floordiv, operator.lt, operator.le, operator.gt,
                    operator.ge, operator.eq, operator.ne, operator.not_, operator.invert)
 
 # ---------------------------------------------------------------- builtins
@@ -88,6 +95,16 @@ def float_(g, ans, x):
     return g
 
 
+@register_vjp(builtins.list)
+def list_(g, ans, x):
+    return g
+
+
+@register_vjp(builtins.tuple)
+def tuple_(g, ans, x):
+    return g
+
+
 @register_vjp(builtins.pow, broadcasting=True)
 def builtin_pow(g, ans, x, y):
     return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
@@ -98,20 +115,18 @@ def builtin_sum(g, ans, xs, start=0):
     return _seq_sum_grad(g, xs), g
 
 
-def _builtin_extremum(g, ans, x, *rest):
-    if not rest:
-        return _seq_extremum_grad(g, ans, x)
-    args = (x,) + rest
-    ties = builtins.sum(1.0 for a in args if a == ans)
-    return tuple(g / ties if a == ans else 0.0 for a in args)
+@register_vjp(builtins.max)
+@register_vjp(builtins.min)
+def builtin_extremum(g, ans, x, *rest):
+    return _builtin_extremum_grad(g, ans, x, *rest)
 
 
-register_vjp(builtins.max)(_builtin_extremum)
-register_vjp(builtins.min)(_builtin_extremum)
+# the helper returns one cotangent per argument when there are several
+builtin_extremum.tl_per_argument = True
 
 non_differentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
                    builtins.isinstance, builtins.print, builtins.enumerate, builtins.zip,
-                   builtins.str, builtins.type, math.floor, math.ceil, math.trunc,
+                   builtins.str, builtins.repr, builtins.format, builtins.type, math.floor, math.ceil, math.trunc,
                    math.isnan, math.isinf, math.isfinite, math.copysign)
 
 # ---------------------------------------------------------------- math
@@ -520,5 +535,15 @@ def m_clip(g, ans, x, lo=None, hi=None):
     return g * ((x >= lo) & (x <= hi))
 
 
-non_differentiable_methods("argmax", "argmin", "argsort", "nonzero", "any", "all", "tolist",
-                           "item", "keys", "__len__")
+@register_method_vjp("item")
+def m_item(g, ans, x, *index):
+    return _item_grad(g, x, index)
+
+
+@register_method_vjp("tolist")
+def m_tolist(g, ans, x):
+    return np.reshape(np.asarray(g, dtype=float), np.shape(x))
+
+
+non_differentiable_methods("argmax", "argmin", "argsort", "nonzero", "any", "all", "keys",
+                           "__len__")
