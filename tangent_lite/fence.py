@@ -14,7 +14,8 @@ _STMTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr, gast.If, gast.
           gast.While, gast.Break, gast.Continue, gast.Return, gast.Pass, gast.Assert)
 _EXPRS = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp,
           gast.IfExp, gast.Call, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple,
-          gast.List, gast.Dict, gast.JoinedStr, gast.FormattedValue)
+          gast.List, gast.Dict, gast.JoinedStr, gast.FormattedValue, gast.ListComp,
+          gast.GeneratorExp)
 
 _HINTS = {
     gast.Try: "move the try/except outside the function you differentiate",
@@ -117,6 +118,11 @@ def _check_expr(node, info):
             raise info.error(UnsupportedSyntaxError,
                              f"{_describe(sub)} is not supported in a differentiated function",
                              sub, hint=_HINTS.get(type(sub)))
+        if isinstance(sub, (gast.ListComp, gast.GeneratorExp)):
+            for gen in sub.generators:
+                if gen.is_async:
+                    raise info.error(UnsupportedSyntaxError, "async comprehensions are not "
+                                     "supported", sub)
         if isinstance(sub, gast.Call):
             for kw in sub.keywords:
                 if kw.arg is None:

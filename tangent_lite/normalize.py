@@ -149,7 +149,9 @@ class ANF:
         self.origin = None
 
     def temp(self):
-        return self.names.fresh("_t")
+        name = self.names.fresh("_t")
+        self.locals.add(name)
+        return name
 
     def error(self, msg, node, hint=None):
         return self.info.error(UnsupportedSyntaxError, msg, node, hint)
@@ -194,6 +196,8 @@ class ANF:
 
     def assign_target(self, t, value, out):
         if isinstance(t, gast.Name):
+            if isinstance(value, gast.Name) and value.id == t.id:
+                return  # x = x changes nothing
             self.emit(out, A.assign(A.store(t.id), value))
         elif isinstance(t, (gast.Tuple, gast.List)):
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(t.elts) \
@@ -408,6 +412,8 @@ class ANF:
             tmp = self.temp()
             self.chain_into(node, tmp, out)
             return A.load(tmp)
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+            return self.comprehension(node, out)
         value = self.expr(node, out)
         if A.is_atom(value):
             return value
@@ -475,6 +481,35 @@ class ANF:
         if isinstance(sl, gast.Tuple):
             return gast.Tuple(elts=[self.index(e, out) for e in sl.elts], ctx=gast.Load())
         return self.atom(sl, out)
+
+    def comprehension(self, node, out):
+        """``[e for t in it if c]`` becomes a loop that appends to a fresh list."""
+        tmp = self.temp()
+        self.emit(out, A.assign(A.store(tmp), gast.List(elts=[], ctx=gast.Load())))
+        mapping = {}
+        gens = []
+        for gen in node.generators:
+            iter_ = A.rename(A.deepcopy(gen.iter), dict(mapping))
+            for name in sorted(A.writes(gen.target)):
+                mapping[name] = self.names.fresh(name + "_")
+                self.locals.add(mapping[name])
+            target = A.rename(A.deepcopy(gen.target), dict(mapping))
+            ifs = [A.rename(A.deepcopy(c), dict(mapping)) for c in gen.ifs]
+            gens.append((target, iter_, ifs))
+        elt = A.rename(A.deepcopy(node.elt), mapping)
+        append = gast.Call(func=gast.Attribute(value=A.load(tmp), attr="append",
+                                               ctx=gast.Load()), args=[elt], keywords=[])
+        body = [gast.Expr(value=append)]
+        for target, iter_, ifs in reversed(gens):
+            for c in reversed(ifs):
+                body = [gast.If(test=c, body=body, orelse=[])]
+            body = [gast.For(target=target, iter=iter_, body=body, orelse=[],
+                             type_comment=None)]
+        origin = self.origin
+        for s in body:
+            self.stmt(s, out)
+        self.origin = origin
+        return A.load(tmp)
 
     def ifexp_into(self, node, name, out):
         test = self.atom(node.test, out)

@@ -71,8 +71,10 @@ def add(a, b):
 
 
 def copy(v):
-    """A copy of a value saved on the tape (arrays are copied, scalars kept)."""
-    return v.copy() if isinstance(v, np.ndarray) else v
+    """A copy of a value (arrays and lists are copied, scalars kept)."""
+    if isinstance(v, (np.ndarray, list)):
+        return v.copy()
+    return v
 
 
 def scalar_seed(ans):
@@ -205,3 +207,43 @@ def item_grad(g, x, index):
     else:
         out[index] = g
     return out if np.ndim(x) else float(out)
+
+
+def _einsum_parts(subscripts, n):
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise ValueError("the einsum rule does not support '...' subscripts")
+    if "->" in spec:
+        ins, out = spec.split("->")
+    else:
+        ins = spec
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = ins.split(",")
+    if len(ins) != n:
+        raise ValueError("einsum subscripts do not match the number of operands")
+    return ins, out
+
+
+def einsum_grad(g, subscripts, operands, k):
+    """Cotangent of operand ``k`` of ``np.einsum(subscripts, *operands)``."""
+    ins, out = _einsum_parts(subscripts, len(operands))
+    target = ins[k]
+    others = [ins[j] for j in range(len(ins)) if j != k]
+    ops = [operands[j] for j in range(len(ins)) if j != k]
+    available = set(out) | set("".join(others))
+    unique = "".join(dict.fromkeys(target))
+    kept = "".join(c for c in unique if c in available)
+    res = np.einsum(",".join([out] + others) + "->" + kept, g, *ops)
+    shape = np.shape(operands[k])
+    sizes = dict(zip(target, shape))
+    # indices summed inside operand k alone: the cotangent is constant along them
+    full = np.broadcast_to(
+        np.expand_dims(res, tuple(i for i, c in enumerate(unique) if c not in available)),
+        [sizes[c] for c in unique])
+    if unique == target:
+        return np.array(full)
+    # repeated indices (a diagonal): scatter onto the diagonal positions
+    out_arr = np.zeros(shape)
+    np.einsum(target + "->" + unique, out_arr)[...] = full
+    return out_arr

@@ -17,6 +17,7 @@ import operator
 import numpy as np
 
 from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
+from ..runtime import einsum_grad as _einsum_grad
 from ..runtime import expand_reduced as _expand_reduced
 from ..runtime import extremum_grad as _extremum_grad
 from ..runtime import item_grad as _item_grad
@@ -432,6 +433,26 @@ def np_dot(g, ans, x, y):
 @register_vjp(np.matmul)
 def np_matmul(g, ans, x, y):
     return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
+
+
+@register_vjp(np.outer)
+def np_outer(g, ans, x, y):
+    return g @ np.ravel(y), np.ravel(x) @ g
+
+
+@register_vjp(np.inner)
+def np_inner(g, ans, x, y):
+    return _matmul_gx(g, x, np.swapaxes(y, -1, -2) if np.ndim(y) > 1 else y), \
+        _matmul_gy(np.swapaxes(g, -1, -2) if np.ndim(g) > 1 else g, y, x)
+
+
+@register_vjp(np.einsum)
+def np_einsum(g, ans, subscripts, *operands):
+    return (None,) + tuple(_einsum_grad(g, subscripts, operands, k)
+                           for k in range(len(operands)))
+
+
+np_einsum.tl_per_argument = True
 
 
 @register_vjp(np.transpose)
