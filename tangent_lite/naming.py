@@ -17,6 +17,7 @@ class Names:
         self.taken = set(taken)
         self.counters = {}
         self.adjoints = {}
+        self.temps = set()  # names of temporaries, which later passes may inline away
 
     def fresh(self, base):
         n = self.counters.get(base, 0)
@@ -26,6 +27,8 @@ class Names:
             if name not in self.taken:
                 self.counters[base] = n
                 self.taken.add(name)
+                if base == "_t":
+                    self.temps.add(name)
                 return name
 
     def exact(self, name):
@@ -39,4 +42,6 @@ class Names:
         """The adjoint of ``x`` is ``bx``; ``_t3`` gives ``b_t3``."""
         if name not in self.adjoints:
             self.adjoints[name] = self.exact("b" + name)
+            if name in self.temps:
+                self.temps.add(self.adjoints[name])
         return self.adjoints[name]

@@ -251,3 +251,113 @@ def _subst(node, copies):
     for n in gast.walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in copies:
             n.id = copies[n.id]
+
+
+# ---------------------------------------------------------------- inlining temporaries
+
+def _is_temp(name, temps):
+    return name in temps
+
+
+def _count_reads(stmts):
+    counts = {}
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
+
+
+def _stmt_writes(s):
+    """Names a statement may change (assigned, updated in place, or mutated by a method)."""
+    out = set()
+    for n in gast.walk(s):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            out.add(n.id)
+        elif isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(
+                getattr(n, "ctx", None), gast.Store) and isinstance(n.value, gast.Name):
+            out.add(n.value.id)
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Subscript) and \
+                isinstance(n.target.value, gast.Name):
+            out.add(n.target.value.id)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and isinstance(
+                n.func.value, gast.Name):
+            out.add(n.func.value.id)
+    return out
+
+
+def inline_temps(body, temps, max_len=100):
+    """Put each temporary that is read once back into the expression that reads it.
+
+    ``temps`` are the generated names that may disappear.  A temporary is inlined
+    only into a later statement of the same block, when nothing in between changes
+    what its expression reads; the result reads like the original expression and
+    frees intermediate arrays as soon as they are used.
+    """
+    import ast as _ast
+    counts = _count_reads(body)
+
+    def size_ok(node):
+        try:
+            text = _ast.unparse(gast.gast_to_ast(A.deepcopy(node)))
+        except Exception:
+            return False
+        return len(text) <= max_len
+
+    def block(stmts):
+        for s in stmts:
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if inner:
+                    setattr(s, field, block(inner))
+        i = len(stmts) - 1
+        while i >= 0:
+            s = stmts[i]
+            if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                    and s.targets[0].id in temps and counts.get(s.targets[0].id, 0) == 1
+                    and not getattr(s, "tl_keep", False)
+                    and not isinstance(s.value, (gast.List, gast.Dict))):
+                name = s.targets[0].id
+                reads = A.reads(s.value)
+                for j in range(i + 1, len(stmts)):
+                    u = stmts[j]
+                    uses = [n for n in gast.walk(u) if isinstance(n, gast.Name)
+                            and isinstance(n.ctx, gast.Load) and n.id == name]
+                    if uses:
+                        if isinstance(u, (gast.For, gast.While, gast.If)):
+                            head = u.iter if isinstance(u, gast.For) else u.test
+                            if not any(n is m for n in uses for m in gast.walk(head)):
+                                break
+                            if isinstance(u, (gast.For, gast.While)):
+                                break
+                        if getattr(u, "tl_marker", None) is not None:
+                            break
+                        candidate = A.deepcopy(u)
+                        _replace_name(candidate, name, s.value)
+                        if not size_ok(candidate if not isinstance(u, gast.If) else
+                                       candidate.test):
+                            break
+                        _replace_name(u, name, s.value)
+                        del stmts[i]
+                        break
+                    if _stmt_writes(u) & (reads | {name}):
+                        break
+                    if isinstance(u, (gast.For, gast.While, gast.If)):
+                        break
+            i -= 1
+        return stmts
+
+    return block(body)
+
+
+def _replace_name(node, name, value):
+    for parent in gast.walk(node):
+        for field, child in gast.iter_fields(parent):
+            if isinstance(child, gast.Name) and child.id == name and isinstance(
+                    child.ctx, gast.Load):
+                setattr(parent, field, A.deepcopy(value))
+            elif isinstance(child, list):
+                for k, c in enumerate(child):
+                    if isinstance(c, gast.Name) and c.id == name and isinstance(
+                            c.ctx, gast.Load):
+                        child[k] = A.deepcopy(value)

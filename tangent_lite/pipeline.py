@@ -23,7 +23,7 @@ from .errors import SourceError, TangentLiteError
 from .linker import Linker, RUNTIME_HELPERS
 from .naming import Names, names_in
 from .normalize import local_names, normalize
-from .optimize import copy_prop, dce, zero_prop
+from .optimize import copy_prop, dce, inline_temps, zero_prop
 from .reverse import MARKER, Reverse
 
 TAPE = "_tape"
@@ -292,8 +292,12 @@ def build_split(tr, fwd_name, bwd_name, optimize):
             if len(ctx_names) > 1 or True else A.store(ctx_names[0])
         unpack = [A.assign(target, A.load(ctx))]
     zero_grads = [A.assign(A.store(g), A.const(0.0)) for g in grads_unassigned]
+    b_body = unpack + zero_grads + bwd_body
+    if optimize:
+        fwd_body = inline_temps(fwd_body, tr.names.temps)
+        b_body = inline_temps(b_body, tr.names.temps)
     f_def = _function(fwd_name, _arguments(tr.fdef), fwd_body)
-    b_def = _function(bwd_name, _simple_args([ctx, seed]), unpack + zero_grads + bwd_body)
+    b_def = _function(bwd_name, _simple_args([ctx, seed]), b_body)
     return f_def, b_def
 
 
@@ -342,6 +346,8 @@ def build_entry(tr, name, mode, optimize, single=True):
         result = gast.Tuple(elts=[out_expr, result], ctx=gast.Load())
     head = [A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used else []
     body = dce(head + fwd + bwd + [gast.Return(value=result)])
+    if optimize:
+        body = inline_temps(body, tr.names.temps)
     args = _arguments(tr.fdef)
     if seed_param is not None:
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,
