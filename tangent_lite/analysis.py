@@ -265,3 +265,180 @@ def _atom_scalar(a, cand):
     if isinstance(a, gast.Constant):
         return isinstance(a.value, (int, float, bool))
     return isinstance(a, gast.Name) and a.id in cand
+
+
+# ---------------------------------------------------------------- symbolic shapes
+
+class Shapes:
+    """Symbolic shapes, to know when a broadcast needs no undoing.
+
+    A shape is a tuple of dimensions plus, optionally, the unknown trailing
+    dimensions of a named value: ``x`` is ``((), ("x", 0))``, ``x[1:]`` and
+    ``x[:-1]`` are both ``((("x", 0, 1),), ("x", 1))``: one dimension one shorter
+    than ``x``'s first, then the rest of ``x``.  Two names with equal shapes hold
+    arrays of equal shapes on every run; anything not worked out is a token equal
+    only to itself.
+    """
+
+    SCALAR = ((), None)
+
+    def __init__(self, body, scope, local_names, params, scalar_names):
+        self.scope, self.locals = scope, local_names
+        self.shape = {p: ((), (p, 0)) for p in params}
+        for n in scalar_names:
+            self.shape[n] = self.SCALAR
+        defs = []
+        for s in walk_stmts(body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                if s.targets[0].id not in scalar_names:
+                    defs.append((s.targets[0].id, s.value))
+            elif isinstance(s, gast.Assign):
+                for n in A.writes(s.targets[0]) if not isinstance(
+                        s.targets[0], gast.Subscript) else set():
+                    defs.append((n, None))
+            elif isinstance(s, gast.For) and s.target.id not in scalar_names:
+                defs.append((s.target.id, None))
+        for _ in range(50):
+            changed = False
+            for name, value in defs:
+                new = self.eval(value, name) if value is not None else self.unknown(name)
+                old = self.shape.get(name)
+                if old is None:
+                    self.shape[name] = new
+                    changed = True
+                elif old != new and old != self.unknown(name):
+                    self.shape[name] = self.unknown(name)
+                    changed = True
+            if not changed:
+                break
+
+    @staticmethod
+    def unknown(name):
+        return ((), ("?", name))
+
+    def of(self, node):
+        if isinstance(node, gast.Constant):
+            if isinstance(node.value, (int, float, bool)):
+                return self.SCALAR
+            return None
+        if isinstance(node, gast.Name):
+            return self.shape.get(node.id)
+        return None
+
+    def known(self, s):
+        return s is not None and not (s[1] is not None and s[1][0] == "?")
+
+    def broadcast(self, shapes):
+        out = self.SCALAR
+        for s in shapes:
+            if s is None:
+                return None
+            if out == self.SCALAR:
+                out = s
+            elif s == self.SCALAR or s == out:
+                continue
+            else:
+                return None
+        return out
+
+    def equal(self, a, b):
+        return a is not None and b is not None and a == b
+
+    def eval(self, v, name):
+        unk = self.unknown(name)
+        if isinstance(v, (gast.Name, gast.Constant)):
+            return self.of(v) or unk
+        if isinstance(v, gast.BinOp):
+            if isinstance(v.op, gast.MatMult):
+                return unk
+            return self.broadcast([self.of(v.left), self.of(v.right)]) or unk
+        if isinstance(v, gast.UnaryOp):
+            return self.of(v.operand) or unk
+        if isinstance(v, gast.Compare):
+            return self.broadcast([self.of(v.left)] + [self.of(c) for c in v.comparators]) \
+                or unk
+        if isinstance(v, gast.Subscript):
+            return self.subscript(self.of(v.value), v.slice) or unk
+        if isinstance(v, gast.Call):
+            return self.call(v) or unk
+        return unk
+
+    def call(self, v):
+        import numpy as np
+        func = v.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id in self.locals:
+            if func.attr in ("sum", "mean", "max", "min", "prod") and not v.args \
+                    and not v.keywords:
+                return self.SCALAR
+            if func.attr == "copy" and not v.args:
+                return self.of(func.value)
+            return None
+        obj = self.scope.resolve(func)
+        if obj is _MISSING:
+            return None
+        if getattr(obj, "__module__", None) == "math" or obj in (float, int, len, abs):
+            if obj is abs:
+                return self.of(v.args[0]) if v.args else None
+            return self.SCALAR
+        if obj in (np.sum, np.mean, np.max, np.min, np.prod) and len(v.args) == 1 \
+                and not v.keywords:
+            return self.SCALAR
+        if isinstance(obj, np.ufunc) and not v.keywords:
+            return self.broadcast([self.of(a) for a in v.args])
+        if obj in (np.where, np.clip) and not v.keywords:
+            return self.broadcast([self.of(a) for a in v.args])
+        if obj is np.copy and len(v.args) == 1:
+            return self.of(v.args[0])
+        return None
+
+    def expand(self, s, k):
+        dims, rest = s
+        dims = list(dims)
+        while len(dims) < k:
+            if rest is None or rest[0] == "?":
+                return None
+            dims.append((rest[0], rest[1]))
+            rest = (rest[0], rest[1] + 1)
+        return tuple(dims), rest
+
+    def subscript(self, s, sl):
+        if s is None or not self.known(s):
+            return None
+        parts = sl.elts if isinstance(sl, gast.Tuple) else [sl]
+        e = self.expand(s, len(parts))
+        if e is None:
+            return None
+        dims, rest = e
+        out = []
+        for d, p in zip(dims, parts):
+            if isinstance(p, gast.Slice):
+                delta = self.slice_delta(p)
+                if delta is None:
+                    return None
+                if delta:
+                    base, off = (d[0], d[1]) if len(d) == 2 else (d[0], d[1])
+                    k = d[2] if len(d) == 3 else 0
+                    out.append((base, off, k + delta))
+                else:
+                    out.append(d)
+            elif self.of(p) == self.SCALAR and not (isinstance(p, gast.Constant)
+                                                   and not isinstance(p.value, int)):
+                continue  # an integer index drops the dimension
+            else:
+                return None
+        return tuple(out) + dims[len(parts):], rest
+
+    @staticmethod
+    def slice_delta(p):
+        def const(n):
+            if n is None:
+                return 0
+            if isinstance(n, gast.Constant) and isinstance(n.value, int) \
+                    and not isinstance(n.value, bool):
+                return n.value
+            return None
+        lo, hi, step = const(p.lower), const(p.upper), const(p.step)
+        if lo is None or hi is None or step not in (0, 1) or lo < 0 or hi > 0:
+            return None
+        return lo - hi

@@ -23,7 +23,7 @@ from .errors import SourceError, TangentLiteError
 from .linker import Linker, RUNTIME_HELPERS
 from .naming import Names, names_in
 from .normalize import local_names, normalize
-from .optimize import copy_prop, dce, inline_temps, zero_prop
+from .optimize import _stmt_writes, copy_prop, dce, inline_temps, zero_prop
 from .reverse import MARKER, Reverse
 
 TAPE = "_tape"
@@ -109,13 +109,18 @@ def _bwd_reads(stmts):
 
 
 def _def_info(fwd, params, counters, loop_targets):
-    count, in_loop = {}, {}
+    """How often each name is assigned, and whether inside a loop.
+
+    A name assigned once, inside loops, from values none of those loops change,
+    holds the same value on every iteration: it counts as assigned outside them.
+    """
+    count, in_loop, loop_defs = {}, {}, {}
 
     def note(name, depth):
         count[name] = count.get(name, 0) + 1
         in_loop[name] = in_loop.get(name, False) or depth > 0
 
-    def walk(stmts, depth):
+    def walk(stmts, depth, outer):
         for s in stmts:
             if isinstance(s, gast.Assign):
                 t = s.targets[0]
@@ -123,20 +128,33 @@ def _def_info(fwd, params, counters, loop_targets):
                     for n in A.writes(t):
                         if n not in counters:
                             note(n, depth)
-            elif isinstance(s, gast.For):
-                note(s.target.id, depth)
-                walk(s.body, depth + 1)
-            elif isinstance(s, gast.While):
-                walk(s.body, depth + 1)
+                            if outer is not None and isinstance(t, gast.Name):
+                                loop_defs[n] = (outer, s)
+            elif isinstance(s, (gast.For, gast.While)):
+                if isinstance(s, gast.For):
+                    note(s.target.id, depth)
+                walk(s.body, depth + 1, outer if outer is not None else s)
             elif isinstance(s, gast.If):
-                walk(s.body, depth)
-                walk(s.orelse, depth)
-    walk(fwd, 0)
+                walk(s.body, depth, outer)
+                walk(s.orelse, depth, outer)
+    walk(fwd, 0, None)
     for p in params:
         note(p, 0)
     for n, depth in counters.items():
         note(n, depth)
+    written = {}
+    for name, (loop, stmt) in loop_defs.items():
+        if count.get(name) != 1 or getattr(stmt, "tl_keep", False) or _has_call(stmt.value):
+            continue
+        if id(loop) not in written:
+            written[id(loop)] = set().union(*(_stmt_writes(x) for x in _walk([loop])))
+        if not (A.reads(stmt.value) & written[id(loop)]):
+            in_loop[name] = False
     return count, in_loop
+
+
+def _has_call(node):
+    return any(isinstance(n, gast.Call) for n in gast.walk(node))
 
 
 def resolve_markers(fwd, bwd, tr, linker):

@@ -140,6 +140,7 @@ class Reverse:
                               if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)
                               and isinstance(s.targets[0], gast.Name)}
         self.scalar = AN.scalars(body, scope, self.locals, set(self.params))
+        self.shapes = AN.Shapes(body, scope, self.locals, self.params, self.scalar)
         self.check_opaque(body)
         self.counters = {}  # counter name -> loop depth of its loop
         self.dense = set()  # adjoints updated in place: they must own their buffer
@@ -375,7 +376,9 @@ class Reverse:
             if self.is_active(v):
                 part = gast.Subscript(value=A.load(bx), slice=A.deepcopy(t.slice),
                                       ctx=gast.Load())
-                if not self.is_scalar(v):
+                target_shape = self.shapes.subscript(self.shapes.of(t.value), t.slice)
+                if not self.is_scalar(v) and not self.shapes.equal(self.shapes.of(v),
+                                                                   target_shape):
                     part = A.call(self.helper("_unbroadcast"), [part, A.load(v.id)])
                 bwd.append(accum(self.adj(v.id), part, bx, origin=origin, copy=True))
             zero = gast.Subscript(value=A.load(bx), slice=A.deepcopy(t.slice), ctx=gast.Store())
@@ -392,7 +395,17 @@ class Reverse:
     def is_scalar(self, node):
         if isinstance(node, gast.Constant):
             return isinstance(node.value, (int, float, bool))
-        return isinstance(node, gast.Name) and node.id in self.scalar
+        return isinstance(node, gast.Name) and (
+            node.id in self.scalar or self.shapes.of(node) == self.shapes.SCALAR)
+
+    def may_broadcast(self, node, slots):
+        """Whether ``node`` may be smaller than the broadcast of all ``slots``."""
+        sh = self.shapes
+        mine = sh.of(node)
+        if not sh.known(mine):
+            return not all(self.is_scalar(o) or (isinstance(o, gast.Name) and o.id == node.id)
+                           for o in slots if o is not node)
+        return not sh.equal(mine, sh.broadcast([sh.of(o) for o in slots]))
 
     # -- adjoints of right-hand sides
     def adjoint_of(self, name, value, stmt, origin):
@@ -538,10 +551,7 @@ class Reverse:
             expr = results[k]
             if isinstance(expr, gast.Constant) and expr.value is None:
                 continue
-            if rule.broadcasting and not all(
-                    self.is_scalar(other) or (isinstance(other, gast.Name)
-                                              and other.id == node.id)
-                    for j, other in enumerate(slots) if j != k):
+            if rule.broadcasting and self.may_broadcast(node, slots):
                 expr = A.call(self.helper("_unbroadcast"), [expr, A.load(node.id)])
             out.append(accum(self.adj(node.id), expr, g, origin=origin))
         return out

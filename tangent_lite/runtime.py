@@ -12,8 +12,10 @@ from .errors import OutputError  # a ValueError; written files raise ValueError 
 
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` down to the shape of ``x`` (undoes broadcasting)."""
-    shape = np.shape(x)
-    if np.shape(g) == shape:
+    if type(g) is float and (type(x) is float or type(x) is int):
+        return g
+    shape = x.shape if isinstance(x, np.ndarray) else np.shape(x)
+    if (g.shape if isinstance(g, np.ndarray) else np.shape(g)) == shape:
         return g
     g = np.asarray(g)
     extra = g.ndim - len(shape)
