@@ -361,3 +361,46 @@ def _replace_name(node, name, value):
                     if isinstance(c, gast.Name) and c.id == name and isinstance(
                             c.ctx, gast.Load):
                         child[k] = A.deepcopy(value)
+
+
+# ---------------------------------------------------------------- redundant _dense calls
+
+def dedupe_dense(stmts, helper_name):
+    """Drop ``bx = _dense(bx, x)`` when ``bx`` is already an array nothing rebound since."""
+    out, _ = _dd_block(stmts, set(), helper_name)
+    return out
+
+
+def _is_dense_call(s, helper_name):
+    return (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name)
+            and s.value.func.id == helper_name and s.value.args
+            and isinstance(s.value.args[0], gast.Name)
+            and s.value.args[0].id == s.targets[0].id)
+
+
+def _dd_block(stmts, known, helper_name):
+    out = []
+    for s in stmts:
+        if _is_dense_call(s, helper_name):
+            name = s.targets[0].id
+            if name in known:
+                continue
+            out.append(s)
+            known = known | {name}
+            continue
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            written = {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                       and isinstance(n.ctx, gast.Store)}
+            inner = known - written if isinstance(s, (gast.For, gast.While)) else known
+            for field in ("body", "orelse"):
+                block = getattr(s, field, None)
+                if block:
+                    setattr(s, field, _dd_block(block, set(inner), helper_name)[0])
+            known = known - written
+            out.append(s)
+            continue
+        if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Subscript):
+            known = known - A.writes(s.targets[0])
+        out.append(s)
+    return out, known

@@ -23,7 +23,7 @@ from .errors import SourceError, TangentLiteError
 from .linker import Linker, RUNTIME_HELPERS
 from .naming import Names, names_in
 from .normalize import local_names, normalize
-from .optimize import _stmt_writes, copy_prop, dce, inline_temps, zero_prop
+from .optimize import _stmt_writes, copy_prop, dce, dedupe_dense, inline_temps, zero_prop
 from .reverse import MARKER, Reverse
 
 TAPE = "_tape"
@@ -258,6 +258,8 @@ def _optimize_bwd(bwd, live_out, tr, enabled, zero=()):
     if enabled:
         bwd = zero_prop(bwd, zero, linker=tr.linker, owned=tr.dense)
         bwd = copy_prop(dce(bwd, live_out))
+        if "_dense" in tr.linker.bindings:
+            bwd = dedupe_dense(bwd, "_dense")
     return dce(bwd, live_out)
 
 

@@ -534,9 +534,13 @@ class Reverse:
             A.set_origin(s, origin)
         out.extend(pre)
         per_argument = getattr(rule.template, "tl_per_argument", False)
+        source = rule.fdef()
+        bare = source is not None and not per_argument and not any(
+            isinstance(n, gast.Return) and isinstance(n.value, gast.Tuple)
+            for n in gast.walk(source))
         if isinstance(ret, gast.Tuple):
             results = list(ret.elts)
-        elif len(slots) == 1 or (fdef is not None and not per_argument):
+        elif len(slots) == 1 or bare:
             results = [ret]  # a bare cotangent belongs to the first argument
         else:
             tmp = self.names.fresh("_t")
@@ -605,22 +609,23 @@ class Reverse:
         return bound
 
     def substitute(self, rule, fdef, bound, g, ans):
+        """The rule's body with names substituted and constant tests folded.
+
+        Returns ``(statements, returned expression)``, or ``(None, None)`` when the
+        body is not a straight line ending in a return (the rule is then called).
+        """
+        import builtins
         body = A.deepcopy(fdef.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]
-        body = _fold_block(body)
-        if not body or not isinstance(body[-1], gast.Return) or not all(
-                isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
-                for s in body[:-1]):
-            return None, None
         mapping = {rule.g_name: A.load(g), rule.ans_name: A.load(ans)}
         for p, node in bound.items():
             mapping[p] = node
         local = set()
-        for s in body[:-1]:
-            for t in s.targets:
-                local.add(t.id)
-        for name in sorted(local):
+        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                local.add(n.id)
+        for name in sorted(local - set(mapping)):
             mapping[name] = A.load(self.names.fresh("_t"))
         glb = rule.template.__globals__
         for n in gast.walk(gast.Module(body=body, type_ignores=[])):
@@ -628,14 +633,15 @@ class Reverse:
                     n, "tl_linked", False):
                 obj = glb.get(n.id, AN._MISSING)
                 if obj is AN._MISSING:
-                    import builtins
-                    obj = getattr(builtins, n.id, AN._MISSING)
-                    if obj is not AN._MISSING:
+                    if getattr(builtins, n.id, AN._MISSING) is not AN._MISSING:
                         continue
                     return None, None
-                mapping[n.id] = _linked(self.linker.bind(n.id, obj))
-        body = [A.rename(s, mapping) for s in body]
-        body = _fold_block(body)
+                mapping[n.id] = _linked(self.linker.bind(n.id, obj, glb.get("__name__")))
+        body = _fold_block([A.rename(s, mapping) for s in body])
+        if not body or not isinstance(body[-1], gast.Return) or not all(
+                isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
+                for s in body[:-1]):
+            return None, None
         return body[:-1], body[-1].value
 
     # -- calls of other user functions
@@ -690,6 +696,8 @@ def _fold_block(body):
             out.extend(_fold_block(r))
         elif r is not None:
             out.append(r)
+        if out and isinstance(out[-1], gast.Return):
+            break  # what follows a return never runs
     return out
 
 

@@ -404,11 +404,15 @@ def np_logaddexp(g, ans, x, y):
 
 @register_vjp(np.sum)
 def np_sum(g, ans, x, axis=None, keepdims=False):
+    if axis is None:
+        return np.broadcast_to(g, np.shape(x))
     return _expand_reduced(g, x, axis, keepdims)
 
 
 @register_vjp(np.mean)
 def np_mean(g, ans, x, axis=None, keepdims=False):
+    if axis is None:
+        return np.broadcast_to(g / np.size(x), np.shape(x))
     return _expand_reduced(g, x, axis, keepdims) / (np.size(x) / np.size(ans))
 
 
@@ -498,11 +502,15 @@ non_differentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.a
 
 @register_method_vjp("sum")
 def m_sum(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    if axis is None:
+        return np.broadcast_to(g, np.shape(x))
     return _expand_reduced(g, x, axis, keepdims)
 
 
 @register_method_vjp("mean")
 def m_mean(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    if axis is None:
+        return np.broadcast_to(g / np.size(x), np.shape(x))
     return _expand_reduced(g, x, axis, keepdims) / (np.size(x) / np.size(ans))
 
 
