@@ -231,7 +231,7 @@ def _cp_block(stmts, copies):
                 continue  # x = x
             copies = _kill(copies, A.writes(t) if not isinstance(t, gast.Subscript) else set())
             if isinstance(t, gast.Name) and isinstance(s.value, gast.Name) \
-                    and not getattr(s, "tl_keep", False):
+                    and not getattr(s, "tl_keep", False) and not getattr(s, "tl_pin", False):
                 copies[t.id] = s.value.id
             out.append(s)
             continue
@@ -299,7 +299,7 @@ def inline_temps(body, temps, max_len=100):
 
     def size_ok(node):
         try:
-            text = _ast.unparse(gast.gast_to_ast(A.deepcopy(node)))
+            text = _ast.unparse(_ast.fix_missing_locations(gast.gast_to_ast(A.deepcopy(node))))
         except Exception:
             return False
         return len(text) <= max_len
@@ -315,7 +315,7 @@ def inline_temps(body, temps, max_len=100):
             s = stmts[i]
             if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                     and s.targets[0].id in temps and counts.get(s.targets[0].id, 0) == 1
-                    and not getattr(s, "tl_keep", False)
+                    and not getattr(s, "tl_keep", False) and not getattr(s, "tl_pin", False)
                     and not isinstance(s.value, (gast.List, gast.Dict))):
                 name = s.targets[0].id
                 reads = A.reads(s.value)

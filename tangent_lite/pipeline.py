@@ -347,7 +347,9 @@ def build_entry(tr, name, mode, optimize, single=True):
         out_expr = A.load(value_name)
     # the seed is taken at the end of the forward sweep, where the output has its value
     if active_out:
-        fwd = fwd + [A.assign(A.store(tr.adj(out.id)), seed_value, tr.ret_origin)]
+        seed_stmt = A.assign(A.store(tr.adj(out.id)), seed_value, tr.ret_origin)
+        seed_stmt.tl_pin = True  # stays a statement of its own in the output
+        fwd = fwd + [seed_stmt]
         bwd = _adjoint_inits(tr, skip={out.id}) + bwd
     else:
         fwd = fwd + [A.expr_stmt(seed_value, tr.ret_origin)]
