@@ -20,7 +20,7 @@ from . import astutil as A
 from . import fence, frontend
 from .emit import function_source
 from .errors import SourceError, TangentLiteError
-from .linker import Linker, RUNTIME_HELPERS
+from .linker import Linker
 from .naming import Names, names_in
 from .normalize import local_names, normalize
 from .optimize import _stmt_writes, copy_prop, dce, dedupe_dense, inline_temps, zero_prop

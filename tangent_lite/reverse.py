@@ -352,7 +352,8 @@ class Reverse:
             if extra_fwd is not None:
                 # a user call: its context variable is saved like any other value
                 ctx = extra_fwd[-1].targets[0].elts[1].id
-                fwd = [marker("save", name, origin=origin), marker("save", ctx, origin=origin)] + extra_fwd
+                fwd = [marker("save", name, origin=origin),
+                       marker("save", ctx, origin=origin)] + extra_fwd
                 bwd.append(marker("restore", ctx, origin=origin))
         bwd.append(marker("restore", name, origin=origin))
         return fwd, bwd

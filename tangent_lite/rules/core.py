@@ -23,7 +23,6 @@ from ..runtime import extremum_grad as _extremum_grad
 from ..runtime import item_grad as _item_grad
 from ..runtime import matmul_gx as _matmul_gx
 from ..runtime import matmul_gy as _matmul_gy
-from ..runtime import seq_extremum_grad as _seq_extremum_grad
 from ..runtime import seq_sum_grad as _seq_sum_grad
 from .registry import (
     non_differentiable,
@@ -127,8 +126,8 @@ builtin_extremum.tl_per_argument = True
 
 non_differentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round,
                    builtins.isinstance, builtins.print, builtins.enumerate, builtins.zip,
-                   builtins.str, builtins.repr, builtins.format, builtins.type, math.floor, math.ceil, math.trunc,
-                   math.isnan, math.isinf, math.isfinite, math.copysign)
+                   builtins.str, builtins.repr, builtins.format, builtins.type, math.floor,
+                   math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.copysign)
 
 # ---------------------------------------------------------------- math
 
