@@ -442,3 +442,42 @@ class Shapes:
         if lo is None or hi is None or step not in (0, 1) or lo < 0 or hi > 0:
             return None
         return lo - hi
+
+
+def forced_scalars(body, out, scope, local_names):
+    """Names that must hold scalars when the output is a scalar.
+
+    ``grad`` checks that the output is a scalar before its backward sweep starts.
+    A broadcasting elementwise operation gives a scalar only if every operand is
+    one, so everything that reaches the output through such operations alone is a
+    scalar too, and its derivative needs no broadcast undone.
+    """
+    import numpy as np
+    defs = {}
+    for s in walk_stmts(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            defs.setdefault(s.targets[0].id, []).append(s.value)
+    forced = {out}
+    todo = [out]
+    while todo:
+        name = todo.pop()
+        for v in defs.get(name, []):
+            ins = []
+            if isinstance(v, gast.Name):
+                ins = [v]
+            elif isinstance(v, gast.BinOp) and not isinstance(v.op, gast.MatMult):
+                ins = [v.left, v.right]
+            elif isinstance(v, gast.UnaryOp):
+                ins = [v.operand]
+            elif isinstance(v, gast.Call) and not (
+                    isinstance(v.func, gast.Attribute) and isinstance(v.func.value, gast.Name)
+                    and v.func.value.id in local_names):
+                obj = scope.resolve(v.func)
+                if isinstance(obj, np.ufunc) or obj is np.where or (
+                        getattr(obj, "__module__", None) == "math"):
+                    ins = list(v.args)
+            for a in ins:
+                if isinstance(a, gast.Name) and a.id not in forced:
+                    forced.add(a.id)
+                    todo.append(a.id)
+    return forced

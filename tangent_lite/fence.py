@@ -128,3 +128,78 @@ def _check_expr(node, info):
                 if kw.arg is None:
                     raise info.error(UnsupportedSyntaxError, "**kwargs in a call is not supported",
                                      kw.value, hint="pass the keyword arguments by name")
+
+
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "view", "squeeze", "swapaxes", "T"}
+_VIEW_FUNCS = {"reshape", "ravel", "transpose", "asarray", "squeeze", "swapaxes",
+               "moveaxis", "expand_dims", "atleast_1d", "atleast_2d"}
+
+
+def _alias_source(value):
+    """``(name, kind)`` when ``value`` may share memory with the array ``name``."""
+    if isinstance(value, gast.Name):
+        return value.id, "copy"
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        view = any(isinstance(p, gast.Slice) for p in parts)
+        return value.value.id, "view" if view else "item"
+    if isinstance(value, gast.Attribute) and value.attr == "T" and isinstance(
+            value.value, gast.Name):
+        return value.value.id, "view"
+    if isinstance(value, gast.Call):
+        f = value.func
+        if isinstance(f, gast.Attribute) and f.attr in _VIEW_METHODS and isinstance(
+                f.value, gast.Name):
+            return f.value.id, "view"
+        if isinstance(f, gast.Attribute) and f.attr in _VIEW_FUNCS and value.args and \
+                isinstance(value.args[0], gast.Name):
+            return value.args[0].id, "view"
+    return None
+
+
+def check_aliasing(fdef, info):
+    """Refuse in-place writes through a name that may share memory with another.
+
+    ``y = x`` then ``y[0] = 1`` (or ``y += 1`` on arrays) changes ``x`` too.  The
+    reverse sweep follows names, not memory, so such code would get a wrong
+    derivative.
+    """
+    edges = {}  # name -> [(other, kind, role)]; role "target" when name = f(other)
+    arrays = set()  # names assigned the result of a call: arrays, as far as we can tell
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(
+                node.targets[0], gast.Name):
+            t = node.targets[0].id
+            if isinstance(node.value, gast.Call):
+                arrays.add(t)
+            src = _alias_source(node.value)
+            if src is not None and src[0] != t:
+                edges.setdefault(t, []).append((src[0], src[1], "target"))
+                edges.setdefault(src[0], []).append((t, src[1], "source"))
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Assign):
+            for t in node.targets:
+                if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                    name = t.value.id
+                    for other, kind, role in edges.get(name, []):
+                        if kind != "item" or role == "target":
+                            _alias_error(info, node, name, other)
+        elif isinstance(node, gast.AugAssign):
+            t = node.target
+            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                name = t.value.id
+                for other, kind, role in edges.get(name, []):
+                    if kind != "item" or role == "target":
+                        _alias_error(info, node, name, other)
+            elif isinstance(t, gast.Name):
+                for other, kind, role in edges.get(t.id, []):
+                    if kind == "view" or (kind == "copy" and {t.id, other} & arrays):
+                        _alias_error(info, node, t.id, other)
+
+
+def _alias_error(info, node, name, other):
+    raise info.error(
+        UnsupportedSyntaxError,
+        f"this in-place update of {name!r} may also change {other!r}, which shares its "
+        "memory; reverse mode follows names, not memory", node,
+        hint=f"make an independent array first: {name} = {other}.copy() (or np.copy)")

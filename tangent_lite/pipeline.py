@@ -62,6 +62,7 @@ class ModuleBuilder:
                 type(exc), f"cannot differentiate {fn.__qualname__}(): {exc.message}", origin,
                 f"register a rule: @tl.register_vjp({fn.__name__})") from None
         fence.check(fdef, info)
+        fence.check_aliasing(fdef, info)
         names = Names(names_in(fdef))
         normalize(fdef, info, names)
         tr = Reverse(fdef, info, AN.Scope(fn), names, list(active), self)
@@ -468,13 +469,16 @@ def build(fn, mode, wrt_names, optimize=True, single=None):
     """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp} of ``fn``."""
     fdef, info = frontend.parse_function(fn)
     fence.check(fdef, info)
+    fence.check_aliasing(fdef, info)
     names = Names(names_in(fdef))
     normalize(fdef, info, names)
     builder = ModuleBuilder(optimize)
     scope = AN.Scope(fn)
     entry = builder.linker.bind(f"{mode}_{fdef.name if fn.__name__ == '<lambda>' else fn.__name__}",
                                 ("generated", fn, mode))
-    tr = Reverse(fdef, info, scope, names, wrt_names, builder)
+    # grad checks that the output is a scalar before its backward sweep runs
+    tr = Reverse(fdef, info, scope, names, wrt_names, builder,
+                 scalar_output=mode in ("grad", "value_and_grad"))
     if single is None:
         single = len(wrt_names) == 1
     main = build_entry(tr, entry, mode, optimize, single)

@@ -123,7 +123,7 @@ def _literal(value):
 class Reverse:
     """The reverse-mode transform of one normalized function."""
 
-    def __init__(self, fdef, info, scope, names, wrt, module):
+    def __init__(self, fdef, info, scope, names, wrt, module, scalar_output=False):
         self.fdef, self.info, self.scope, self.names = fdef, info, scope, names
         self.wrt = list(wrt)
         self.module = module  # the ModuleBuilder: linker and callee requests
@@ -140,6 +140,8 @@ class Reverse:
                               if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)
                               and isinstance(s.targets[0], gast.Name)}
         self.scalar = AN.scalars(body, scope, self.locals, set(self.params))
+        if scalar_output and isinstance(self.out, gast.Name):
+            self.scalar |= AN.forced_scalars(body, self.out.id, scope, self.locals)
         self.shapes = AN.Shapes(body, scope, self.locals, self.params, self.scalar)
         self.check_opaque(body)
         self.counters = {}  # counter name -> loop depth of its loop
