@@ -107,7 +107,10 @@ class Renamer(gast.NodeTransformer):
             if isinstance(new, str):
                 return gast.copy_location(
                     gast.Name(id=new, ctx=node.ctx, annotation=None, type_comment=None), node)
-            return copy.deepcopy(new)
+            new = copy.deepcopy(new)
+            if isinstance(new, gast.Name):
+                new.ctx = node.ctx
+            return new
         return node
 
 

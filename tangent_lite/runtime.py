@@ -249,3 +249,44 @@ def einsum_grad(g, subscripts, operands, k):
     out_arr = np.zeros(shape)
     np.einsum(target + "->" + unique, out_arr)[...] = full
     return out_arr
+
+
+def concatenate_grad(g, arrays, axis=0):
+    """Cotangents of the pieces of ``np.concatenate(arrays, axis)``."""
+    sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
+    return list(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+
+
+def stack_grad(g, arrays, axis=0):
+    """Cotangents of the pieces of ``np.stack(arrays, axis)``."""
+    return [np.take(g, k, axis=axis) for k in range(len(arrays))]
+
+
+def prod_grad(g, ans, x, axis=None, keepdims=False):
+    """Cotangent of ``np.prod``; exact when some factors are zero."""
+    x = np.asarray(x, dtype=float)
+    if axis is None:
+        flat = x.ravel()
+        left = np.concatenate(([1.0], np.cumprod(flat[:-1])))
+        right = np.concatenate((np.cumprod(flat[::-1][:-1])[::-1], [1.0]))
+        return (g * left * right).reshape(x.shape)
+    moved = np.moveaxis(x, axis, -1)
+    ones = np.ones(moved.shape[:-1] + (1,))
+    left = np.concatenate((ones, np.cumprod(moved[..., :-1], axis=-1)), axis=-1)
+    right = np.concatenate((np.cumprod(moved[..., ::-1][..., :-1], axis=-1)[..., ::-1], ones),
+                           axis=-1)
+    gg = g if keepdims else np.expand_dims(g, axis)
+    return np.moveaxis(left * right, -1, axis) * gg
+
+
+def var_grad(g, x, axis=None, ddof=0, keepdims=False):
+    """Cotangent of ``np.var(x, axis, ddof=ddof)``."""
+    n = np.size(x) if axis is None else np.shape(x)[axis]
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return g * 2.0 * (x - np.mean(x, axis=axis, keepdims=True)) / (n - ddof)
+
+
+def norm_grad(g, ans, x):
+    """Cotangent of the 2-norm (Frobenius for matrices); 0 at the origin."""
+    return g * x / ans if ans != 0 else np.zeros(np.shape(x))

@@ -17,7 +17,12 @@ import operator
 import numpy as np
 
 from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
+from ..runtime import concatenate_grad as _concatenate_grad
 from ..runtime import einsum_grad as _einsum_grad
+from ..runtime import norm_grad as _norm_grad
+from ..runtime import prod_grad as _prod_grad
+from ..runtime import stack_grad as _stack_grad
+from ..runtime import var_grad as _var_grad
 from ..runtime import expand_reduced as _expand_reduced
 from ..runtime import extremum_grad as _extremum_grad
 from ..runtime import item_grad as _item_grad
@@ -488,6 +493,67 @@ def np_asarray(g, ans, x, dtype=None):
     return g
 
 
+@register_vjp(np.concatenate)
+def np_concatenate(g, ans, arrays, axis=0):
+    return _concatenate_grad(g, arrays, axis)
+
+
+@register_vjp(np.stack)
+def np_stack(g, ans, arrays, axis=0):
+    return _stack_grad(g, arrays, axis)
+
+
+@register_vjp(np.expand_dims)
+def np_expand_dims(g, ans, x, axis):
+    return np.reshape(g, np.shape(x))
+
+
+@register_vjp(np.squeeze)
+def np_squeeze(g, ans, x, axis=None):
+    return np.reshape(g, np.shape(x))
+
+
+@register_vjp(np.prod)
+def np_prod(g, ans, x, axis=None, keepdims=False):
+    return _prod_grad(g, ans, x, axis, keepdims)
+
+
+@register_vjp(np.var)
+def np_var(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return _var_grad(g, x, axis, ddof, keepdims)
+
+
+@register_vjp(np.std)
+def np_std(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return _var_grad(g / (2.0 * ans), x, axis, ddof, keepdims)
+
+
+@register_vjp(np.trace)
+def np_trace(g, ans, a):
+    return g * np.eye(np.shape(a)[0], np.shape(a)[1])
+
+
+@register_vjp(np.linalg.norm)
+def np_linalg_norm(g, ans, x):
+    return _norm_grad(g, ans, x)
+
+
+@register_vjp(np.linalg.inv)
+def np_linalg_inv(g, ans, a):
+    return -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)
+
+
+@register_vjp(np.linalg.solve)
+def np_linalg_solve(g, ans, a, b):
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g)
+    return -(np.multiply.outer(gb, ans) if np.ndim(b) == 1 else gb @ np.swapaxes(ans, -1, -2)), gb
+
+
+@register_vjp(np.linalg.det)
+def np_linalg_det(g, ans, a):
+    return g * ans * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
 non_differentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax,
                    np.argmin, np.argsort, np.shape, np.size, np.ndim, np.zeros, np.ones,
                    np.zeros_like, np.ones_like, np.empty, np.empty_like, np.eye, np.identity,
@@ -546,6 +612,26 @@ def m_flatten(g, ans, x):
 @register_method_vjp("transpose")
 def m_transpose(g, ans, x, *axes):
     return np.transpose(g, np.argsort(axes) if axes else None)
+
+
+@register_method_vjp("prod")
+def m_prod(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
+    return _prod_grad(g, ans, x, axis, keepdims)
+
+
+@register_method_vjp("var")
+def m_var(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return _var_grad(g, x, axis, ddof, keepdims)
+
+
+@register_method_vjp("std")
+def m_std(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return _var_grad(g / (2.0 * ans), x, axis, ddof, keepdims)
+
+
+@register_method_vjp("squeeze")
+def m_squeeze(g, ans, x, axis=None):
+    return np.reshape(g, np.shape(x))
 
 
 @register_method_vjp("copy")
