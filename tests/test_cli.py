@@ -1,0 +1,272 @@
+"""The command line (SPEC §4): tangent-lite grad|vjp FILE.py:FUNC [options]."""
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from fd import assert_close, numerical_grad, vjp_oracle
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+MODEL_SRC = textwrap.dedent('''\
+    import numpy as np
+
+    SHIFT = 0.5
+
+
+    def loss(w, x):
+        z = x @ w
+        return np.sum(np.tanh(z + SHIFT) ** 2)
+
+
+    def two(a, b):
+        s = a * a * b
+        for i in range(3):
+            s = s + np.sin(b * i)
+        return s
+
+
+    def vec(x):
+        return np.sin(x) * x[0]
+
+
+    def bad(x):
+        y = x * 2.0
+        try:
+            y = y * x
+        except ValueError:
+            y = x
+        return y
+    ''')
+
+_rng = np.random.default_rng(17)
+W = _rng.uniform(-1.0, 1.0, 3)
+X = _rng.uniform(-1.0, 1.0, (4, 3))
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    (tmp_path / "model.py").write_text(MODEL_SRC)
+    return tmp_path
+
+
+def _model(workdir):
+    name = "cli_model_%d" % abs(hash(str(workdir)))
+    spec = importlib.util.spec_from_file_location(name, str(workdir / "model.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = REPO_ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def run_cli(args, cwd, entry="module"):
+    if entry == "module":
+        cmd = [sys.executable, "-m", "tangent_lite"]
+    else:  # the `tangent-lite` console script ([project.scripts] tangent_lite.cli:main)
+        exe = shutil.which("tangent-lite")
+        if exe is not None:
+            cmd = [exe]
+        else:
+            cmd = [sys.executable, "-c",
+                   "import sys; from tangent_lite.cli import main; sys.exit(main())"]
+    return subprocess.run(cmd + list(args), cwd=str(cwd), env=_env(), capture_output=True,
+                          text=True, timeout=120)
+
+
+def _import_lines(text):
+    return [ln for ln in text.splitlines() if re.match(r"\s*(import|from)\s", ln)]
+
+
+def run_isolated(workdir, code):
+    """Run code in a fresh interpreter whose sys.path lacks the repo and where
+    importing tangent_lite fails, with the work directory as cwd."""
+    prelude = textwrap.dedent("""
+        import sys, json
+        sys.modules["tangent_lite"] = None  # any import of tangent_lite now fails
+        repo = %r
+        assert all(not p or __import__("os").path.abspath(p) != repo for p in sys.path), sys.path
+    """ % REPO_ROOT)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(workdir)
+    return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)],
+                          cwd=str(workdir), env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_prints_source(workdir):
+    proc = run_cli(["grad", "model.py:loss"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    assert "def grad_loss" in proc.stdout
+    compile(proc.stdout, "stdout.py", "exec")
+
+
+def test_output_file_runs_without_tangent_lite(workdir):
+    proc = run_cli(["grad", "model.py:loss", "-o", "out.py"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    text = (workdir / "out.py").read_text()
+    assert "def grad_loss" in text
+    imports = _import_lines(text)
+    assert any("numpy" in ln for ln in imports), imports
+    assert not any("tangent_lite" in ln for ln in imports), imports
+    code = """
+        import numpy as np
+        import out
+        w = np.array(%r)
+        x = np.array(%r)
+        g = out.grad_loss(w, x)
+        print(json.dumps(np.asarray(g).tolist()))
+    """ % (W.tolist(), X.tolist())
+    res = run_isolated(workdir, code)
+    assert res.returncode == 0, res.stderr
+    g = np.array(json.loads(res.stdout))
+    model = _model(workdir)
+    assert g.shape == W.shape
+    assert_close(g, numerical_grad(model.loss, (W, X), 0))
+
+
+def test_output_file_header(workdir):
+    proc = run_cli(["grad", "model.py:loss", "-o", "out.py"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    head = "\n".join((workdir / "out.py").read_text().splitlines()[:15])
+    assert "loss" in head
+    assert "model.py:loss" in head, head
+
+
+def test_output_file_passes_ruff(workdir):
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    proc = run_cli(["grad", "model.py:two", "-o", "out.py"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    res = subprocess.run([ruff, "check", "--isolated", "--no-cache", "--select", "E,F,W",
+                          "--ignore", "E501,E731", "out.py"], cwd=str(workdir),
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_refuses_to_overwrite_foreign_file(workdir):
+    target = workdir / "out.py"
+    original = "print('not generated by tangent_lite')\n"
+    target.write_text(original)
+    proc = run_cli(["grad", "model.py:loss", "-o", "out.py"], workdir)
+    assert proc.returncode != 0
+    assert target.read_text() == original
+
+
+def test_force_overwrites(workdir):
+    target = workdir / "out.py"
+    target.write_text("print('not generated by tangent_lite')\n")
+    proc = run_cli(["grad", "model.py:loss", "-o", "out.py", "--force"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    assert "def grad_loss" in target.read_text()
+
+
+def test_regenerating_own_file_is_allowed(workdir):
+    assert run_cli(["grad", "model.py:loss", "-o", "out.py"], workdir).returncode == 0
+    proc = run_cli(["grad", "model.py:two", "-o", "out.py"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    assert "def grad_two" in (workdir / "out.py").read_text()
+
+
+@pytest.mark.parametrize("argv", [
+    ["frobnicate", "model.py:loss"],
+    ["grad"],
+    ["grad", "model.py:loss", "--no-such-option"],
+    [],
+])
+def test_bad_command_line_exits_2(workdir, argv):
+    before = sorted(os.listdir(workdir))
+    proc = run_cli(argv, workdir)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert sorted(os.listdir(workdir)) == before
+
+
+def _bad_line(workdir):
+    lines = (workdir / "model.py").read_text().splitlines()
+    return next(k for k, ln in enumerate(lines, start=1) if ln.strip() == "try:")
+
+
+def test_undifferentiable_exits_1_with_location(workdir):
+    proc = run_cli(["grad", "model.py:bad"], workdir)
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    line = _bad_line(workdir)
+    assert re.search(r"model\.py:%d:\d+: error:" % line, proc.stderr), proc.stderr
+    assert "try:" in proc.stderr
+    assert "^" in proc.stderr
+
+
+def test_failed_run_leaves_no_file(workdir):
+    before = sorted(os.listdir(workdir))
+    proc = run_cli(["grad", "model.py:bad", "-o", "bad_out.py"], workdir)
+    assert proc.returncode == 1, proc.stderr
+    assert not (workdir / "bad_out.py").exists()
+    assert sorted(os.listdir(workdir)) == before
+
+
+def test_missing_function_fails_cleanly(workdir):
+    proc = run_cli(["grad", "model.py:nope", "-o", "x_out.py"], workdir)
+    assert proc.returncode in (1, 2), proc.stderr
+    assert not (workdir / "x_out.py").exists()
+    assert "Traceback" not in proc.stderr
+
+
+def test_wrt_two_names(workdir):
+    proc = run_cli(["grad", "model.py:two", "--wrt", "a,b", "-o", "out2.py"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    res = run_isolated(workdir, """
+        import out2
+        g = out2.grad_two(0.7, -0.4)
+        print(json.dumps([float(v) for v in g]))
+    """)
+    assert res.returncode == 0, res.stderr
+    g = tuple(json.loads(res.stdout))
+    model = _model(workdir)
+    assert_close(g, numerical_grad(model.two, (0.7, -0.4), (0, 1)))
+
+
+def test_wrt_single_name(workdir):
+    proc = run_cli(["grad", "model.py:two", "--wrt", "b"], workdir)
+    assert proc.returncode == 0, proc.stderr
+    ns = {}
+    sys.path.insert(0, str(workdir))
+    try:
+        exec(compile(proc.stdout, str(workdir / "printed.py"), "exec"), ns)
+    finally:
+        sys.path.remove(str(workdir))
+        sys.modules.pop("model", None)
+    g = ns["grad_two"](0.7, -0.4)
+    model = _model(workdir)
+    assert_close(g, numerical_grad(model.two, (0.7, -0.4), 1))
+
+
+def test_console_script_vjp(workdir):
+    proc = run_cli(["vjp", "model.py:vec", "-o", "vout.py"], workdir, entry="script")
+    assert proc.returncode == 0, proc.stderr
+    text = (workdir / "vout.py").read_text()
+    assert "def vjp_vec" in text
+    x = np.array([0.3, -0.8, 1.2])
+    seed = np.array([0.5, 1.5, -1.0])
+    res = run_isolated(workdir, """
+        import numpy as np
+        import vout
+        g = vout.vjp_vec(np.array(%r), np.array(%r))
+        print(json.dumps(np.asarray(g).tolist()))
+    """ % (x.tolist(), seed.tolist()))
+    assert res.returncode == 0, res.stderr
+    g = np.array(json.loads(res.stdout))
+    model = _model(workdir)
+    assert_close(g, vjp_oracle(model.vec, (x,), seed, 0))
+
