@@ -49,14 +49,29 @@ def parse_stmts(src):
     return gast.parse(src).body
 
 
+class _Origin:
+    """A reference to the user's statement; copying a generated node shares it."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node):
+        self.node = node
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 def set_origin(node, origin):
     """Tie a generated statement to the original statement it comes from."""
-    node.tl_origin = origin
+    if isinstance(origin, _Origin):
+        origin = origin.node
+    node.tl_origin = None if origin is None else _Origin(origin)
     return node
 
 
 def origin_of(node):
-    return getattr(node, "tl_origin", None)
+    ref = getattr(node, "tl_origin", None)
+    return None if ref is None else ref.node
 
 
 def deepcopy(node):

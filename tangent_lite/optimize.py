@@ -286,7 +286,7 @@ def _stmt_writes(s):
     return out
 
 
-def inline_temps(body, temps, max_len=100):
+def inline_temps(body, temps, max_len=40):
     """Put each temporary that is read once back into the expression that reads it.
 
     ``temps`` are the generated names that may disappear.  A temporary is inlined
@@ -294,15 +294,10 @@ def inline_temps(body, temps, max_len=100):
     what its expression reads; the result reads like the original expression and
     frees intermediate arrays as soon as they are used.
     """
-    import ast as _ast
     counts = _count_reads(body)
 
-    def size_ok(node):
-        try:
-            text = _ast.unparse(_ast.fix_missing_locations(gast.gast_to_ast(A.deepcopy(node))))
-        except Exception:
-            return False
-        return len(text) <= max_len
+    def size(node):
+        return sum(1 for n in gast.walk(node) if isinstance(n, (gast.expr, gast.operator)))
 
     def block(stmts):
         for s in stmts:
@@ -332,10 +327,8 @@ def inline_temps(body, temps, max_len=100):
                                 break
                         if getattr(u, "tl_marker", None) is not None:
                             break
-                        candidate = A.deepcopy(u)
-                        _replace_name(candidate, name, s.value)
-                        if not size_ok(candidate if not isinstance(u, gast.If) else
-                                       candidate.test):
+                        head = u.test if isinstance(u, gast.If) else u
+                        if size(head) + size(s.value) > max_len:
                             break
                         _replace_name(u, name, s.value)
                         del stmts[i]
