@@ -221,21 +221,28 @@ def scalars(body, scope, local_names, params):
         elif isinstance(s, gast.For):
             defs.setdefault(s.target.id, []).append("range")
     cand = {n for n in defs if n not in params}
+    shape_tuples = {n for n, vs in defs.items() if len(vs) == 1 and isinstance(
+        vs[0], gast.Attribute) and vs[0].attr == "shape"}
     changed = True
     while changed:
         changed = False
         for n in list(cand):
-            if not all(_is_scalar(v, cand, scope, local_names) for v in defs[n]):
+            if not all(_is_scalar(v, cand, scope, local_names, shape_tuples) for v in defs[n]):
                 cand.discard(n)
                 changed = True
     return cand
 
 
-def _is_scalar(v, cand, scope, local_names):
+def _is_scalar(v, cand, scope, local_names, shape_tuples=()):
     if v == "range":
         return True
     if v is None:
         return False
+    if isinstance(v, gast.Attribute) and v.attr in ("size", "ndim"):
+        return True
+    if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) \
+            and v.value.id in shape_tuples and not isinstance(v.slice, (gast.Slice, gast.Tuple)):
+        return True
     if isinstance(v, gast.Constant):
         return isinstance(v.value, (int, float, bool)) or v.value is None
     if isinstance(v, gast.Name):
@@ -288,6 +295,11 @@ class Shapes:
         for n in scalar_names:
             self.shape[n] = self.SCALAR
         defs = []
+        self.tuples = {}
+        for s in walk_stmts(body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
+                    isinstance(s.value, gast.Tuple):
+                self.tuples.setdefault(s.targets[0].id, []).append(s.value)
         for s in walk_stmts(body):
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                 if s.targets[0].id not in scalar_names:
@@ -359,6 +371,8 @@ class Shapes:
                 or unk
         if isinstance(v, gast.Subscript):
             return self.subscript(self.of(v.value), v.slice) or unk
+        if isinstance(v, gast.Tuple) and isinstance(getattr(v, "ctx", None), gast.Load):
+            return unk
         if isinstance(v, gast.Call):
             return self.call(v) or unk
         return unk
@@ -390,7 +404,27 @@ class Shapes:
             return self.broadcast([self.of(a) for a in v.args])
         if obj is np.copy and len(v.args) == 1:
             return self.of(v.args[0])
+        if obj in (np.zeros_like, np.ones_like, np.empty_like, np.full_like) and v.args:
+            return self.of(v.args[0])
+        if obj in (np.zeros, np.ones, np.empty, np.full) and v.args:
+            return self.literal_shape(v.args[0])
         return None
+
+    def literal_shape(self, node):
+        """The shape ``np.zeros(node)`` makes, when ``node`` spells it out."""
+        if isinstance(node, gast.Name) and len(self.tuples.get(node.id, ())) == 1:
+            node = self.tuples[node.id][0]
+        parts = node.elts if isinstance(node, gast.Tuple) else [node]
+        dims = []
+        for p in parts:
+            if isinstance(p, gast.Constant) and isinstance(p.value, int) \
+                    and not isinstance(p.value, bool):
+                dims.append(("=", p.value))
+            elif isinstance(p, gast.Name) and self.shape.get(p.id) == self.SCALAR:
+                dims.append(("=", p.id))
+            else:
+                return None
+        return tuple(dims), None
 
     def expand(self, s, k):
         dims, rest = s
@@ -444,7 +478,7 @@ class Shapes:
         return lo - hi
 
 
-def forced_scalars(body, out, scope, local_names):
+def forced_scalars(body, seeds, scope, local_names):
     """Names that must hold scalars when the output is a scalar.
 
     ``grad`` checks that the output is a scalar before its backward sweep starts.
@@ -457,8 +491,8 @@ def forced_scalars(body, out, scope, local_names):
     for s in walk_stmts(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             defs.setdefault(s.targets[0].id, []).append(s.value)
-    forced = {out}
-    todo = [out]
+    forced = set(seeds)
+    todo = list(seeds)
     while todo:
         name = todo.pop()
         for v in defs.get(name, []):

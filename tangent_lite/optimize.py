@@ -397,3 +397,40 @@ def _dd_block(stmts, known, helper_name):
             known = known - A.writes(s.targets[0])
         out.append(s)
     return out, known
+
+
+# ---------------------------------------------------------------- signs
+
+def _pull_neg(e):
+    """``-a * b`` → ``-(a * b)``: the same value (negation is exact), one operation less
+    once the sign meets an addition."""
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+        left = _pull_neg(e.left)
+        if isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub):
+            return gast.UnaryOp(op=gast.USub(), operand=gast.BinOp(
+                left=left.operand, op=e.op, right=e.right))
+        e.left = left
+    return e
+
+
+def fold_signs(stmts):
+    """``b += -e`` → ``b -= e`` and ``b = b + -e`` → ``b = b - e``."""
+    for s in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if inner:
+                fold_signs(inner)
+        if isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add):
+            v = _pull_neg(s.value)
+            if isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.USub):
+                s.op, s.value = gast.Sub(), v.operand
+            else:
+                s.value = v
+        elif isinstance(s, gast.Assign) and isinstance(s.value, gast.BinOp) and isinstance(
+                s.value.op, gast.Add):
+            r = _pull_neg(s.value.right)
+            if isinstance(r, gast.UnaryOp) and isinstance(r.op, gast.USub):
+                s.value.op, s.value.right = gast.Sub(), r.operand
+            else:
+                s.value.right = r
+    return stmts

@@ -23,7 +23,8 @@ from .errors import SourceError, TangentLiteError
 from .linker import Linker
 from .naming import Names, names_in
 from .normalize import local_names, normalize
-from .optimize import _stmt_writes, copy_prop, dce, dedupe_dense, inline_temps, zero_prop
+from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs, inline_temps,
+                       zero_prop)
 from .reverse import MARKER, Reverse
 
 TAPE = "_tape"
@@ -316,7 +317,7 @@ def build_split(tr, fwd_name, bwd_name, optimize):
     b_body = unpack + zero_grads + bwd_body
     if optimize:
         fwd_body = inline_temps(fwd_body, tr.names.temps)
-        b_body = inline_temps(b_body, tr.names.temps)
+        b_body = fold_signs(inline_temps(b_body, tr.names.temps))
     f_def = _function(fwd_name, _arguments(tr.fdef), fwd_body)
     b_def = _function(bwd_name, _simple_args([ctx, seed]), b_body)
     return f_def, b_def
@@ -370,7 +371,7 @@ def build_entry(tr, name, mode, optimize, single=True):
     head = [A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used else []
     body = dce(head + fwd + bwd + [gast.Return(value=result)])
     if optimize:
-        body = inline_temps(body, tr.names.temps)
+        body = fold_signs(inline_temps(body, tr.names.temps))
     args = _arguments(tr.fdef)
     if seed_param is not None:
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,

@@ -140,9 +140,19 @@ class Reverse:
                               if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)
                               and isinstance(s.targets[0], gast.Name)}
         self.scalar = AN.scalars(body, scope, self.locals, set(self.params))
-        if scalar_output and isinstance(self.out, gast.Name):
-            self.scalar |= AN.forced_scalars(body, self.out.id, scope, self.locals)
         self.shapes = AN.Shapes(body, scope, self.locals, self.params, self.scalar)
+        # values that must be scalars: a scalar output (grad checks it before its
+        # backward sweep), and what is stored into one element of an array
+        seeds = [self.out.id] if scalar_output and isinstance(self.out, gast.Name) else []
+        for st in AN.walk_stmts(body):
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Subscript) \
+                    and isinstance(st.value, gast.Name):
+                t = st.targets[0]
+                if self.shapes.subscript(self.shapes.of(t.value), t.slice) == self.shapes.SCALAR:
+                    seeds.append(st.value.id)
+        if seeds:
+            self.scalar |= AN.forced_scalars(body, seeds, scope, self.locals)
+            self.shapes = AN.Shapes(body, scope, self.locals, self.params, self.scalar)
         self.check_opaque(body)
         self.counters = {}  # counter name -> loop depth of its loop
         self.dense = set()  # adjoints updated in place: they must own their buffer

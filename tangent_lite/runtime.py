@@ -45,7 +45,10 @@ def dense(b, x):
         return [dense(b, xi) if np.ndim(b) == 0 else dense(b[i], xi) for i, xi in enumerate(x)]
     if np.ndim(x) == 0:
         return float(b)
-    return np.zeros(np.shape(x)) + b
+    out = np.zeros(np.shape(x))
+    if not (np.ndim(b) == 0 and b == 0):
+        out += b
+    return out
 
 
 def add_at(b, idx, g):
