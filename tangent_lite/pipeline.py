@@ -179,8 +179,12 @@ def resolve_markers(fwd, bwd, tr, linker):
                     changed = True
     count, in_loop = _def_info(fwd, tr.params, tr.counters, tr.loop_targets)
 
+    local = _block_locals(fwd, bwd, tr, needed, count, in_loop)
+    local_names = {n for names in local.values() for n in names}
+
     def saves(name):
-        return name in needed and (count.get(name, 0) >= 2 or in_loop.get(name, False))
+        return name in needed and name not in local_names and (
+            count.get(name, 0) >= 2 or in_loop.get(name, False))
 
     used = [False]
     inits = set()
@@ -205,7 +209,11 @@ def resolve_markers(fwd, bwd, tr, linker):
             if m is not None:
                 kind, name, idx = m
                 origin = A.origin_of(s)
-                if kind == "save" and saves(name):
+                if kind == "block_end":
+                    out.extend(push(A.load(v)) for v in local.get(name, ()))
+                elif kind == "block_start":
+                    out.extend(pop(A.store(v)) for v in reversed(local.get(name, ())))
+                elif kind == "save" and saves(name):
                     if forward and name not in da:
                         inits.add(name)
                     out.append(A.set_origin(push(A.load(name)), origin))
@@ -247,6 +255,61 @@ def definitely_assigned(stmts, da):
         elif isinstance(s, gast.If):
             da = definitely_assigned(s.body, da) & definitely_assigned(s.orelse, da)
     return da
+
+
+def _block_locals(fwd, bwd, tr, needed, count, in_loop):
+    """Per block of a loop body: the taped values used only inside that block.
+
+    Such a value is pushed once at the end of the block and popped at the start
+    of its mirror in the backward sweep, instead of saving the value it overwrites.
+    """
+    total_fwd = _reads_count(tr.body)
+    total_bwd = _reads_count(bwd)
+    starts = {}
+    _find_block_starts(bwd, starts)
+    out = {}
+    for key, stmts in enumerate(tr.blocks):
+        if key not in starts:
+            continue
+        inside_bwd = _reads_count(starts[key])
+        names = []
+        for k, st in enumerate(stmts):
+            if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)):
+                continue
+            v = st.targets[0].id
+            if v not in needed or count.get(v) != 1 or not in_loop.get(v) or v in names:
+                continue
+            after = _reads_count(stmts[k:]).get(v, 0)
+            if after != total_fwd.get(v, 0) or A.reads(st.value) & {v}:
+                continue
+            if inside_bwd.get(v, 0) != total_bwd.get(v, 0):
+                continue
+            names.append(v)
+        if names:
+            out[key] = names
+    return out
+
+
+def _reads_count(stmts):
+    counts = {}
+    for s in stmts:
+        for n in gast.walk(s):
+            if getattr(n, "tl_marker", None) is not None:
+                continue
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
+
+
+def _find_block_starts(stmts, found):
+    for i, s in enumerate(stmts):
+        m = getattr(s, "tl_marker", None)
+        if m is not None and m[0] == "block_start":
+            found[m[1]] = stmts
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if inner:
+                _find_block_starts(inner, found)
 
 
 def _walk(stmts):

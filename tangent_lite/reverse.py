@@ -156,6 +156,7 @@ class Reverse:
         self.check_opaque(body)
         self.counters = {}  # counter name -> loop depth of its loop
         self.dense = set()  # adjoints updated in place: they must own their buffer
+        self.blocks = []  # ANF statement lists of blocks inside loops, by marker key
         self.loop_targets = {}  # for target -> depth of its loop
 
     def check_opaque(self, body):
@@ -226,6 +227,20 @@ class Reverse:
             fwd.extend(f)
             parts.append(b)
         bwd = [n for b in reversed(parts) for n in b]
+        if depth > 0 and stmts:
+            # values used only inside this block of a loop body can be pushed once at its
+            # end and popped at the start of its mirror (decided in resolve_markers)
+            key = len(self.blocks)
+            end, start = marker("block_end", key), marker("block_start", key)
+            brk = [i for i, n in enumerate(fwd) if _is_break_if(n)]
+            if brk:  # push before leaving the loop; values made after it stay on the old path
+                fwd.insert(brk[0], end)
+                cut = [i for i, n in enumerate(stmts) if _is_break_if(n)]
+                self.blocks.append(stmts[:cut[0]] if cut else stmts)
+            else:
+                fwd.append(end)
+                self.blocks.append(stmts)
+            bwd.insert(0, start)
         return fwd, bwd
 
     def stmt(self, s, depth):
@@ -692,6 +707,10 @@ class Reverse:
             bwd.append(accum(self.adj(bound[p].id), part, g, origin=origin, add=True,
                              linker=self.linker))
         return [fwd], bwd
+
+
+def _is_break_if(node):
+    return isinstance(node, gast.If) and node.body and isinstance(node.body[0], gast.Break)
 
 
 def _linked(name):
