@@ -423,6 +423,13 @@ class ANF:
 
     def expr(self, node, out):
         """One operation over atoms (the right-hand side of an ANF assignment)."""
+        new = self._expr(node, out)
+        if new is not node and getattr(node, "lineno", None) is not None \
+                and getattr(new, "lineno", None) is None:
+            gast.copy_location(new, node)
+        return new
+
+    def _expr(self, node, out):
         if isinstance(node, (gast.Name, gast.Constant, gast.IfExp, gast.BoolOp)) or (
                 isinstance(node, gast.Attribute) and self.is_global_chain(node)):
             return self.atom(node, out)

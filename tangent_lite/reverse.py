@@ -539,10 +539,12 @@ class Reverse:
         if not active_args:
             return None, []
         raise self.error(
-            NoRuleError, f"no derivative rule for {info.name}()", origin,
-            f"register one: @tl.register_vjp({info.name})\\n"
-            f"def {info.name.split('.')[-1]}_vjp(g, ans, *args): return <cotangent per argument>"
-            " -- or wrap the value in tl.stop_gradient(...) if no derivative should flow")
+            NoRuleError, f"no derivative rule for {info.name}()", _located(value, origin),
+            f"register a rule, e.g.\n"
+            f"    @tl.register_vjp({info.name})\n"
+            f"    def {info.name.split('.')[-1]}_vjp(g, ans, *args):\n"
+            f"        return <one cotangent per argument>\n"
+            f"or, if no derivative should flow through it: tl.non_differentiable({info.name})")
 
     def inline(self, rule, args, keywords, g, ans, origin):
         bound = self.bind(rule, args, keywords, origin)
@@ -707,6 +709,11 @@ class Reverse:
             bwd.append(accum(self.adj(bound[p].id), part, g, origin=origin, add=True,
                              linker=self.linker))
         return [fwd], bwd
+
+
+def _located(node, fallback):
+    """``node`` when it carries a source position of its own, else ``fallback``."""
+    return node if getattr(node, "lineno", None) is not None else fallback
 
 
 def _is_break_if(node):
