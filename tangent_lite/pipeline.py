@@ -202,22 +202,29 @@ def resolve_markers(fwd, bwd, tr, linker):
         node.tl_keep = True
         return node
 
-    def replace(stmts, da, forward):
+    skipped = set()  # pairs whose value was never set before: nothing to save or restore
+
+    def replace(stmts, da, ma, depth, forward):
+        """``da``: names surely assigned here; ``ma``: names perhaps assigned here."""
         out = []
         for s in stmts:
             m = getattr(s, "tl_marker", None)
             if m is not None:
                 kind, name, idx = m
                 origin = A.origin_of(s)
+                pair = getattr(s, "tl_pair", None)
                 if kind == "block_end":
                     out.extend(push(A.load(v)) for v in local.get(name, ()))
                 elif kind == "block_start":
                     out.extend(pop(A.store(v)) for v in reversed(local.get(name, ())))
                 elif kind == "save" and saves(name):
+                    if forward and depth == 0 and name not in ma:
+                        skipped.add(pair)  # the first value of a name: nothing to keep
+                        continue
                     if forward and name not in da:
                         inits.add(name)
                     out.append(A.set_origin(push(A.load(name)), origin))
-                elif kind == "restore" and saves(name):
+                elif kind == "restore" and saves(name) and pair not in skipped:
                     out.append(A.set_origin(pop(A.store(name)), origin))
                 elif kind == "save_sub" and name in needed:
                     item = gast.Subscript(value=A.load(name), slice=A.deepcopy(idx),
@@ -231,19 +238,27 @@ def resolve_markers(fwd, bwd, tr, linker):
             if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Subscript):
                 da = da | A.writes(s.targets[0])
             if isinstance(s, gast.If):
-                s.body = replace(s.body, set(da), forward) or [gast.Pass()]
-                s.orelse = replace(s.orelse, set(da), forward)
+                s.body = replace(s.body, set(da), set(ma), depth, forward) or [gast.Pass()]
+                s.orelse = replace(s.orelse, set(da), set(ma), depth, forward)
             elif isinstance(s, gast.For):
-                s.body = replace(s.body, da | A.writes(s.target), forward) or [gast.Pass()]
+                s.body = replace(s.body, da | A.writes(s.target), ma | _stores(s), depth + 1,
+                                 forward) or [gast.Pass()]
             elif isinstance(s, gast.While):
-                s.body = replace(s.body, set(da), forward) or [gast.Pass()]
+                s.body = replace(s.body, set(da), ma | _stores(s), depth + 1,
+                                 forward) or [gast.Pass()]
+            ma = ma | _stores(s)
             out.append(s)
         return out
 
-    fwd = replace(fwd, set(tr.params), True)
-    bwd = replace(bwd, set(), False)
+    fwd = replace(fwd, set(tr.params), set(tr.params), 0, True)
+    bwd = replace(bwd, set(), set(), 0, False)
     pre = [A.assign(A.store(n), A.const(None)) for n in sorted(inits)]
     return pre + fwd, bwd, used[0]
+
+
+def _stores(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
 
 
 def definitely_assigned(stmts, da):

@@ -32,11 +32,25 @@ from .errors import NoRuleError, UnsupportedSyntaxError
 MARKER = "__tl_marker__"
 
 
-def marker(kind, name, index=None, origin=None):
+_pairs = iter(range(1, 1 << 62))
+
+
+def marker(kind, name, index=None, origin=None, pair=None):
+    """A placeholder that resolve_markers turns into a tape push or pop, or nothing.
+
+    A save and its restore share ``pair``, so both are kept or both dropped."""
     args = [A.const(kind), A.const(name)]
     node = A.expr_stmt(A.call(A.load(MARKER), args), origin)
     node.tl_marker = (kind, name, index)
+    node.tl_pair = pair
     return node
+
+
+def save_restore(name, origin, index=None):
+    pair = next(_pairs)
+    kinds = ("save_sub", "restore_sub") if index is not None else ("save", "restore")
+    return (marker(kinds[0], name, index, origin, pair),
+            marker(kinds[1], name, index, origin, pair))
 
 
 def accum(adj, contribution, linear_in, *, origin, copy=False, add=False, linker=None):
@@ -277,8 +291,9 @@ class Reverse:
         if A.reads(test) & written:
             # the branch changes its own test: the backward sweep needs the value it had
             cond = self.names.fresh("_cond")
-            pre = [marker("save", cond, origin=origin), A.assign(A.store(cond), test, origin)]
-            post = [marker("restore", cond, origin=origin)]
+            sv, rs = save_restore(cond, origin)
+            pre = [sv, A.assign(A.store(cond), test, origin)]
+            post = [rs]
             test = A.load(cond)
         fb, bb = self.block(s.body, depth)
         fo, bo = self.block(s.orelse, depth)
@@ -297,12 +312,13 @@ class Reverse:
         if lst not in self.active or not self.is_active(v):
             return [s], []
         k = self.names.fresh("_k")
-        fwd = [marker("save", k, origin=origin),
+        sv, rs = save_restore(k, origin)
+        fwd = [sv,
                A.assign(A.store(k), A.call("len", [A.load(lst)]), origin), s]
         blst = self.adj(lst)
         part = gast.Subscript(value=A.load(blst), slice=A.load(k), ctx=gast.Load())
         bwd = [self.densify(lst, origin), accum(self.adj(v.id), part, blst, origin=origin),
-               marker("restore", k, origin=origin)]
+               rs]
         return fwd, bwd
 
     def check_expr_stmt(self, s):
@@ -327,12 +343,14 @@ class Reverse:
         self.loop_targets[target] = depth
         origin = A.origin_of(s)
         fb, bb = self.block(s.body, depth + 1)
-        fwd = [marker("save", target, origin=origin)]
+        sv_t, rs_t = save_restore(target, origin)
+        fwd = [sv_t]
         rng = A.deepcopy(s.iter)
         if has_break:
             n = self.names.fresh("_n")
             self.counters[n] = depth
-            fwd += [marker("save", n, origin=origin), A.assign(A.store(n), A.const(0), origin)]
+            sv_n, rs_n = save_restore(n, origin)
+            fwd += [sv_n, A.assign(A.store(n), A.const(0), origin)]
             fb.insert(0, A.assign(A.store(n), gast.BinOp(left=A.load(n), op=gast.Add(),
                                                          right=A.const(1)), origin))
             rng = gast.Subscript(value=rng, slice=gast.Slice(lower=None, upper=A.load(n),
@@ -345,8 +363,8 @@ class Reverse:
                                              iter=A.call("reversed", [rng]), body=bb,
                                              orelse=[], type_comment=None), origin))
         if has_break:
-            bwd.append(marker("restore", n, origin=origin))
-        bwd.append(marker("restore", target, origin=origin))
+            bwd.append(rs_n)
+        bwd.append(rs_t)
         return fwd, bwd
 
     def while_loop(self, s, depth):
@@ -356,7 +374,8 @@ class Reverse:
         self.counters[n] = depth
         fb.insert(0, A.assign(A.store(n), gast.BinOp(left=A.load(n), op=gast.Add(),
                                                      right=A.const(1)), origin))
-        fwd = [marker("save", n, origin=origin), A.assign(A.store(n), A.const(0), origin),
+        sv_n, rs_n = save_restore(n, origin)
+        fwd = [sv_n, A.assign(A.store(n), A.const(0), origin),
                A.set_origin(gast.While(test=s.test, body=fb, orelse=[]), origin)]
         bwd = []
         if bb:
@@ -364,14 +383,15 @@ class Reverse:
             bwd.append(A.set_origin(gast.For(target=A.store(k),
                                              iter=A.call("range", [A.load(n)]), body=bb,
                                              orelse=[], type_comment=None), origin))
-        bwd.append(marker("restore", n, origin=origin))
+        bwd.append(rs_n)
         return fwd, bwd
 
     # -- assignments
     def assign(self, s):
         name = s.targets[0].id
         origin = A.origin_of(s)
-        fwd = [marker("save", name, origin=origin), s]
+        sv, rs = save_restore(name, origin)
+        fwd = [sv, s]
         bwd = []
         if name in self.active:
             extra_fwd, bwd = self.adjoint_of(name, s.value, s, origin)
@@ -379,10 +399,10 @@ class Reverse:
             if extra_fwd is not None:
                 # a user call: its context variable is saved like any other value
                 ctx = extra_fwd[-1].targets[0].elts[1].id
-                fwd = [marker("save", name, origin=origin),
-                       marker("save", ctx, origin=origin)] + extra_fwd
-                bwd.append(marker("restore", ctx, origin=origin))
-        bwd.append(marker("restore", name, origin=origin))
+                sv_c, rs_c = save_restore(ctx, origin)
+                fwd = [sv, sv_c] + extra_fwd
+                bwd.append(rs_c)
+        bwd.append(rs)
         return fwd, bwd
 
     def assign_subscript(self, s):
@@ -396,7 +416,8 @@ class Reverse:
                              "build the dict in one literal: {'k': value, ...}")
         v = s.value
         origin = A.origin_of(s)
-        fwd = [marker("save_sub", x, t.slice, origin), s]
+        sv, rs = save_restore(x, origin, t.slice)
+        fwd = [sv, s]
         bwd = []
         if x in self.active:
             bx = self.adj(x)
@@ -411,7 +432,7 @@ class Reverse:
                 bwd.append(accum(self.adj(v.id), part, bx, origin=origin, copy=True))
             zero = gast.Subscript(value=A.load(bx), slice=A.deepcopy(t.slice), ctx=gast.Store())
             bwd.append(A.assign(zero, A.const(0.0), origin))
-        bwd.append(marker("restore_sub", x, t.slice, origin))
+        bwd.append(rs)
         return fwd, bwd
 
     def densify(self, x, origin):
