@@ -5,9 +5,10 @@ readable source (``.source``), that computes the gradient.
 """
 
 from .api import differentiable, grad, value_and_grad, vjp
+from .checks import check_grad, stop_gradient
 from .errors import TangentLiteError
 from .rules.registry import non_differentiable, register_vjp
 
 __all__ = ["grad", "value_and_grad", "vjp", "differentiable", "TangentLiteError",
-           "register_vjp", "non_differentiable"]
+           "register_vjp", "non_differentiable", "check_grad", "stop_gradient"]
 __version__ = "0.1.0"

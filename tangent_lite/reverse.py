@@ -27,6 +27,7 @@ import gast
 from . import analysis as AN
 from . import astutil as A
 from . import rules as R
+from .checks import stop_gradient
 from .errors import NoRuleError, UnsupportedSyntaxError
 
 MARKER = "__tl_marker__"
@@ -390,6 +391,9 @@ class Reverse:
     def assign(self, s):
         name = s.targets[0].id
         origin = A.origin_of(s)
+        if isinstance(s.value, gast.Call) and len(s.value.args) == 1 and \
+                self.scope.resolve(s.value.func) is stop_gradient:
+            s.value = s.value.args[0]  # the value, used as a constant (it is not active)
         sv, rs = save_restore(name, origin)
         fwd = [sv, s]
         bwd = []
