@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import types
+import weakref
 
 from . import pipeline
 from .errors import ArgumentError, TangentLiteError
 from .frontend import check_is_function
 
-_cache = {}
+_cache = weakref.WeakKeyDictionary()  # function -> {(mode, wrt, ...): generated function}
 _lock = threading.RLock()
 
 
@@ -56,31 +58,27 @@ def _transform(f, mode, wrt, optimize, verbose):
     f = _unwrap(f)
     check_is_function(f)
     names, single = _wrt_names(f, wrt)
-    key = (f, mode, names, single, bool(optimize))
+    if inspect.ismethod(f):
+        # differentiate the function and bind the same object again
+        fn = _compiled(f.__func__, mode, names, single, optimize, verbose)
+        return types.MethodType(fn, f.__self__)
+    return _compiled(f, mode, names, single, optimize, verbose)
+
+
+def _compiled(f, mode, names, single, optimize, verbose):
+    key = (mode, names, single, bool(optimize))
     with _lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            if verbose:
-                print(hit.source)
-            return hit
-        gen = pipeline.build(f, mode, list(names), optimize=optimize, single=single)
-        fn = pipeline.load(gen.source, gen.namespace, gen.entry)
-        if not single:
-            pass
-        else:
-            pass
-        fn.source = gen.source
-        fn.__wrapped_primal__ = None
-        del fn.__wrapped_primal__
-        fn.tl_generated = gen
-        _cache[key] = fn
+        per_function = _cache.setdefault(f, {})
+        hit = per_function.get(key)
+        if hit is None:
+            gen = pipeline.build(f, mode, list(names), optimize=optimize, single=single)
+            hit = pipeline.load(gen.source, gen.namespace, gen.entry)
+            hit.source = gen.source
+            hit.tl_generated = gen
+            per_function[key] = hit
     if verbose:
-        print(gen.source)
-    return fn
-
-
-def _single(fn, single):
-    return fn
+        print(hit.source)
+    return hit
 
 
 def grad(f=None, wrt=0, *, optimize=True, verbose=False):
