@@ -114,6 +114,9 @@ def like(g, x):
         return float(np.sum(g)) if np.ndim(g) else float(g)
     if isinstance(x, np.ndarray):
         dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
+        if isinstance(g, np.ndarray) and g.shape == x.shape and g.dtype == dtype \
+                and g.base is None and g.flags.writeable:
+            return g  # an array this derivative made and owns: no copy
         if np.shape(g) != x.shape:
             g = unbroadcast(g, x) if np.ndim(g) > x.ndim else np.broadcast_to(g, x.shape)
         return np.array(g, dtype=dtype)
