@@ -327,8 +327,12 @@ class Reverse:
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and isinstance(
                 v.func.value, gast.Name) and v.func.value.id in self.locals:
             args = [a for a in v.args if isinstance(a, gast.Name) and a.id in self.varied]
+            if v.func.value.id in self.varied:
+                args.append(v.func.value)
             if args and v.func.attr in ("append", "extend", "insert", "update", "fill",
-                                        "sort", "setdefault", "__setitem__", "add"):
+                                        "sort", "setdefault", "__setitem__", "add", "pop",
+                                        "remove", "clear", "resize", "put", "itemset",
+                                        "reverse", "popitem", "discard"):
                 raise self.error(
                     UnsupportedSyntaxError,
                     f"in-place .{v.func.attr}() of a differentiable value is not supported",

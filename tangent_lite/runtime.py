@@ -84,6 +84,8 @@ def copy(v):
 
 def scalar_seed(ans):
     """The seed 1.0 of a gradient; the output must be a scalar."""
+    if ans is None:
+        raise OutputError("grad needs a scalar output; the function returned None")
     if np.ndim(ans) != 0 or isinstance(ans, (list, tuple, dict)):
         raise OutputError(
             "grad needs a scalar output; got a value of shape %s (use vjp for "
