@@ -38,6 +38,16 @@ def make_parser():
     return p
 
 
+def _report(exc):
+    """Print a TangentLiteError with the file named as the user would (relative to cwd)."""
+    if exc.filename and os.path.isabs(exc.filename):
+        rel = os.path.relpath(exc.filename)
+        if not rel.startswith(".."):
+            exc.filename = rel
+    print(exc._format(), file=sys.stderr)
+    return 1
+
+
 def _fail(message, code):
     print(f"tangent-lite: error: {message}", file=sys.stderr)
     return code
@@ -86,8 +96,7 @@ def main(argv=None):
     except ArgumentError as exc:
         return _fail(exc.message, 2)
     except TangentLiteError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+        return _report(exc)
     except Exception as exc:  # the user's module failed to import
         return _fail(f"importing {args.target.rpartition(':')[0]} failed: "
                      f"{type(exc).__name__}: {exc}", 1)
@@ -102,8 +111,7 @@ def main(argv=None):
                              single=single)
         text = writer.file_source(gen, command, standalone=args.standalone)
     except TangentLiteError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+        return _report(exc)
     if args.output:
         writer.write_atomic(args.output, text)
         print(f"wrote {args.output} ({gen.entry})", file=sys.stderr)
