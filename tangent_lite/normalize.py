@@ -289,8 +289,6 @@ class ANF:
             self.origin = origin
             value = self.expr(s.test, again)
             self.emit(again, A.assign(A.store(test.id), value))
-            pre_last = pre.pop()
-            pre.append(A.assign(A.store(test.id), pre_last.value, origin))
         else:
             again = []
         out.extend(pre)
