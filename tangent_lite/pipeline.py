@@ -93,20 +93,37 @@ def _primal_names(fwd, params):
     return names
 
 
-def _bwd_reads(stmts):
+def _only_markers(stmts, real):
+    """Whether these statements will vanish: markers that will not become code."""
+    for s in stmts:
+        m = getattr(s, "tl_marker", None)
+        if (m is not None and not real(m)) or isinstance(s, gast.Pass):
+            continue
+        if isinstance(s, (gast.If, gast.For, gast.While)) and _only_markers(s.body, real) \
+                and _only_markers(getattr(s, "orelse", []) or [], real):
+            continue
+        return False
+    return True
+
+
+def _bwd_reads(stmts, real):
+    """Names the backward sweep reads; branches and loops that will vanish do not count.
+    ``real(marker)`` says whether a marker will become code."""
     reads = set()
     for s in stmts:
-        for n in gast.walk(s):
-            if getattr(n, "tl_marker", None) is not None:
+        m = getattr(s, "tl_marker", None)
+        if m is not None:
+            if real(m) and m[0] == "restore_sub":
+                reads |= A.reads(m[2]) | {m[1]}
+            continue
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            if _only_markers([s], real):
                 continue
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                reads.add(n.id)
-    # names read only by markers do not count
-    for s in stmts:
-        for n in gast.walk(s):
-            m = getattr(n, "tl_marker", None)
-            if m is not None:
-                pass
+            head = s.iter if isinstance(s, gast.For) else s.test
+            reads |= A.reads(head)
+            reads |= _bwd_reads(s.body, real) | _bwd_reads(getattr(s, "orelse", []) or [], real)
+            continue
+        reads |= A.reads(s)
     return reads - {MARKER}
 
 
@@ -162,29 +179,40 @@ def _has_call(node):
 def resolve_markers(fwd, bwd, tr, linker):
     """Turn save/restore markers into tape pushes and pops where the backward needs them."""
     primal = _primal_names(fwd, tr.params)
-    needed = _bwd_reads(bwd) & primal
     subs = []
     for s in _walk(fwd):
         m = getattr(s, "tl_marker", None)
         if m is not None and m[0] == "save_sub":
             subs.append(m)
-    changed = True
-    while changed:
-        changed = False
-        for kind, name, idx in subs:
-            if name in needed:
-                extra = (A.reads(idx) & primal) - needed
-                if extra:
-                    needed |= extra
-                    changed = True
     count, in_loop = _def_info(fwd, tr.params, tr.counters, tr.loop_targets)
 
-    local = _block_locals(fwd, bwd, tr, needed, count, in_loop)
-    local_names = {n for names in local.values() for n in names}
+    # What the backward sweep needs grows to a fixed point: a restore that becomes a
+    # pop keeps the branch around it, and that branch reads its test.
+    needed, local, local_names = set(), {}, set()
 
     def saves(name):
         return name in needed and name not in local_names and (
             count.get(name, 0) >= 2 or in_loop.get(name, False))
+
+    def real(m):
+        kind, name, _ = m
+        if kind == "restore":
+            return saves(name)
+        if kind == "restore_sub":
+            return name in needed
+        return False
+
+    while True:
+        new = _bwd_reads(bwd, real) & primal
+        for kind, name, idx in subs:
+            if name in new:
+                new |= A.reads(idx) & primal
+        new |= needed
+        if new == needed:
+            break
+        needed = new
+        local = _block_locals(fwd, bwd, tr, needed, count, in_loop, real)
+        local_names = {n for names in local.values() for n in names}
 
     used = [False]
     inits = set()
@@ -272,20 +300,23 @@ def definitely_assigned(stmts, da):
     return da
 
 
-def _block_locals(fwd, bwd, tr, needed, count, in_loop):
+def _block_locals(fwd, bwd, tr, needed, count, in_loop, real):
     """Per block of a loop body: the taped values used only inside that block.
 
     Such a value is pushed once at the end of the block and popped at the start
     of its mirror in the backward sweep, instead of saving the value it overwrites.
     """
-    total_fwd = _reads_count(tr.body)
+    total_fwd = _reads_count(fwd)
     total_bwd = _reads_count(bwd)
     starts = {}
     _find_block_starts(bwd, starts)
     out = {}
-    for key, stmts in enumerate(tr.blocks):
+    for key, block in enumerate(tr.blocks):
         if key not in starts:
             continue
+        ends = [i for i, n in enumerate(block) if getattr(n, "tl_marker", (None,))[0]
+                == "block_end"]
+        stmts = block[:ends[0]] if ends else block
         inside_bwd = _reads_count(starts[key])
         names = []
         for k, st in enumerate(stmts):
@@ -294,8 +325,8 @@ def _block_locals(fwd, bwd, tr, needed, count, in_loop):
             v = st.targets[0].id
             if v not in needed or count.get(v) != 1 or not in_loop.get(v) or v in names:
                 continue
-            after = _reads_count(stmts[k:]).get(v, 0)
-            if after != total_fwd.get(v, 0) or A.reads(st.value) & {v}:
+            if _reads_count(stmts[k:]).get(v, 0) != total_fwd.get(v, 0) \
+                    or v in A.reads(st.value):
                 continue
             if inside_bwd.get(v, 0) != total_bwd.get(v, 0):
                 continue

@@ -250,11 +250,9 @@ class Reverse:
             brk = [i for i, n in enumerate(fwd) if _is_break_if(n)]
             if brk:  # push before leaving the loop; values made after it stay on the old path
                 fwd.insert(brk[0], end)
-                cut = [i for i, n in enumerate(stmts) if _is_break_if(n)]
-                self.blocks.append(stmts[:cut[0]] if cut else stmts)
             else:
                 fwd.append(end)
-                self.blocks.append(stmts)
+            self.blocks.append(fwd)
             bwd.insert(0, start)
         return fwd, bwd
 
