@@ -471,13 +471,20 @@ def build_entry(tr, name, mode, optimize, single=True):
     fwd, bwd, used = resolve_markers(fwd, bwd, tr, tr.linker)
     like = _helper(tr, "_like")
     results = []
+    keep = []  # arguments the function reassigns: the gradient takes the shape they came in
+    reassigned = _stores(gast.Module(body=fwd, type_ignores=[]))
     for p, g in zip(tr.wrt, grads):
         value = A.load(g) if g in _assigned(bwd) else A.const(0.0)
-        results.append(A.call(A.deepcopy(like), [value, A.load(p)]))
+        arg = p
+        if p in reassigned:
+            arg = tr.names.exact(p + "_arg")
+            keep.append(A.assign(A.store(arg), A.load(p)))
+        results.append(A.call(A.deepcopy(like), [value, A.load(arg)]))
     result = results[0] if single else gast.Tuple(elts=results, ctx=gast.Load())
     if mode == "value_and_grad":
         result = gast.Tuple(elts=[out_expr, result], ctx=gast.Load())
-    head = [A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used else []
+    head = keep + ([A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used
+                   else [])
     body = dce(head + fwd + bwd + [gast.Return(value=result)])
     if optimize:
         body = fold_signs(inline_temps(body, tr.names.temps))
