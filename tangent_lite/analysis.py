@@ -136,8 +136,6 @@ def diff_inputs(value, scope, local_names):
     if isinstance(value, gast.BinOp):
         if type(value.op) in (gast.FloorDiv,):
             return set()
-        if isinstance(value.op, gast.Mod):
-            return A.reads(value.left)
         return A.reads(value)
     if isinstance(value, gast.UnaryOp):
         return set() if isinstance(value.op, (gast.Not, gast.Invert)) else A.reads(value)

@@ -172,6 +172,7 @@ class Reverse:
         self.counters = {}  # counter name -> loop depth of its loop
         self.dense = set()  # adjoints updated in place: they must own their buffer
         self.blocks = []  # ANF statement lists of blocks inside loops, by marker key
+        self.masked = set()  # adjoints that may hold zeros put there by np.where
         self.loop_targets = {}  # for target -> depth of its loop
 
     def check_opaque(self, body):
@@ -236,12 +237,14 @@ class Reverse:
 
     # -- blocks
     def block(self, stmts, depth):
-        fwd, parts = [], []
-        for s in stmts:
+        # statements are visited last to first, the order the backward sweep runs in,
+        # so facts about an adjoint (np.where zeros) are known when its rule is inlined
+        fwd_parts, bwd = [], []
+        for s in reversed(stmts):
             f, b = self.stmt(s, depth)
-            fwd.extend(f)
-            parts.append(b)
-        bwd = [n for b in reversed(parts) for n in b]
+            fwd_parts.append(f)
+            bwd.extend(b)
+        fwd = [n for f in reversed(fwd_parts) for n in f]
         if depth > 0 and stmts:
             # values used only inside this block of a loop body can be pushed once at its
             # end and popped at the start of its mirror (decided in resolve_markers)
@@ -612,10 +615,31 @@ class Reverse:
             expr = results[k]
             if isinstance(expr, gast.Constant) and expr.value is None:
                 continue
+            expr = self.guard_masked(rule, g, expr, node)
             if rule.broadcasting and self.may_broadcast(node, slots):
                 expr = A.call(self.helper("_unbroadcast"), [expr, A.load(node.id)])
             out.append(accum(self.adj(node.id), expr, g, origin=origin))
         return out
+
+    def guard_masked(self, rule, g, expr, node):
+        """Keep zeros that np.where put in a cotangent from becoming NaN downstream.
+
+        ``np.where(c, a, b)`` sends zero cotangent to the entries of ``a`` it did not
+        select; a rule such as sqrt's ``g / (2 * ans)`` would turn 0 into NaN there
+        (0 / 0, or 0 * inf). Elementwise rules fed by such a cotangent give exactly 0
+        where the cotangent is 0.
+        """
+        import numpy as np
+        if rule.primal is np.where:
+            self.masked.add(self.adj(node.id))
+            return expr
+        if g not in self.masked or not _elementwise(rule.primal):
+            return expr
+        self.masked.add(self.adj(node.id))
+        if isinstance(expr, gast.Name) and expr.id == g:
+            return expr
+        test = gast.Compare(left=A.load(g), ops=[gast.Eq()], comparators=[A.const(0.0)])
+        return A.call(self.np_attr("where"), [test, A.const(0.0), expr])
 
     def slots(self, rule, bound):
         """The argument nodes in the order of the cotangents a rule returns."""
@@ -736,6 +760,20 @@ class Reverse:
             bwd.append(accum(self.adj(bound[p].id), part, g, origin=origin, add=True,
                              linker=self.linker))
         return [fwd], bwd
+
+
+def _elementwise(fn):
+    import math
+    import operator
+
+    import numpy as np
+    if isinstance(fn, np.ufunc):
+        return True
+    if fn in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+              operator.neg, operator.pos, operator.mod, abs, pow):
+        return True
+    return getattr(fn, "__module__", None) == "math" or (
+        getattr(math, getattr(fn, "__name__", ""), None) is fn)
 
 
 def _located(node, fallback):

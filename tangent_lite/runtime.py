@@ -125,10 +125,10 @@ def like(g, x):
     if isinstance(x, np.generic):
         return type(x)(g) if np.issubdtype(type(x), np.inexact) else float(g)
     if isinstance(x, (list, tuple)):
-        if np.ndim(g) == 0:
-            out = [like(g, xi) for xi in x]
-        else:
+        if isinstance(g, (list, tuple, np.ndarray)):
             out = [like(gi, xi) for gi, xi in zip(g, x)]
+        else:
+            out = [like(g, xi) for xi in x]
         return type(x)(out) if isinstance(x, tuple) else out
     if isinstance(x, dict):
         if isinstance(g, dict):
@@ -295,6 +295,27 @@ def var_grad(g, x, axis=None, ddof=0, keepdims=False):
     return g * 2.0 * (x - np.mean(x, axis=axis, keepdims=True)) / (n - ddof)
 
 
-def norm_grad(g, ans, x):
-    """Cotangent of the 2-norm (Frobenius for matrices); 0 at the origin."""
-    return g * x / ans if ans != 0 else np.zeros(np.shape(x))
+def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
+    """Cotangent of ``np.linalg.norm`` for the 2-norm (Frobenius for matrices) and the
+    1-norm of vectors; 0 where the norm is 0."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+        ans = np.expand_dims(ans, axis)
+    if ord in (None, 2, "fro") and (ord != 2 or np.ndim(x) == 1 or axis is not None):
+        safe = np.where(ans == 0, 1.0, ans)
+        return np.where(ans == 0, 0.0, g * x / safe)
+    if ord == 1 and (np.ndim(x) == 1 or axis is not None):
+        return g * np.sign(x)
+    raise ValueError("the norm rule covers ord=None, 2 (vectors), 'fro' and 1 (vectors)")
+
+
+def inner_grad(g, x, y, wrt_y=False):
+    """Cotangent of ``x`` (or of ``y``) in ``np.inner(x, y)``: sums over the last axes."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * (x if wrt_y else y), y if wrt_y else x)
+    xd, yd = np.ndim(x), np.ndim(y)
+    if not wrt_y:
+        # g has shape x.shape[:-1] + y.shape[:-1]
+        return np.tensordot(g, y, axes=(list(range(xd - 1, xd + yd - 2)), list(range(yd - 1))))
+    out = np.tensordot(g, x, axes=(list(range(xd - 1)), list(range(xd - 1))))
+    return out

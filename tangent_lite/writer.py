@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 import io
+import re
 import os
 import tempfile
 import textwrap
@@ -104,7 +105,7 @@ def file_source(gen, command, standalone=False):
     while i < len(order):
         src = inspect.getsource(bindings[order[i]]) if order[i] in bindings else ""
         for dep in rt:
-            if dep in src and dep not in helper_names and f"{dep}(" in src:
+            if dep not in helper_names and re.search(rf"(?<![\w.]){dep}\(", src):
                 helper_names[dep] = "_" + dep
                 bindings["_" + dep] = rt[dep]
                 order.append("_" + dep)

@@ -19,6 +19,7 @@ import numpy as np
 from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
 from ..runtime import concatenate_grad as _concatenate_grad
 from ..runtime import einsum_grad as _einsum_grad
+from ..runtime import inner_grad as _inner_grad
 from ..runtime import norm_grad as _norm_grad
 from ..runtime import prod_grad as _prod_grad
 from ..runtime import stack_grad as _stack_grad
@@ -169,7 +170,7 @@ def math_log10(g, ans, x):
 
 @register_vjp(math.sqrt)
 def math_sqrt(g, ans, x):
-    return g / (2.0 * ans)
+    return g / (2.0 * ans) if ans != 0 else g * math.inf
 
 
 @register_vjp(math.sin)
@@ -450,8 +451,14 @@ def np_outer(g, ans, x, y):
 
 @register_vjp(np.inner)
 def np_inner(g, ans, x, y):
-    return _matmul_gx(g, x, np.swapaxes(y, -1, -2) if np.ndim(y) > 1 else y), \
-        _matmul_gy(np.swapaxes(g, -1, -2) if np.ndim(g) > 1 else g, y, x)
+    return _inner_grad(g, x, y), _inner_grad(g, x, y, True)
+
+
+@register_vjp(np.mod, broadcasting=True)
+@register_vjp(np.remainder, broadcasting=True)
+@register_vjp(np.fmod, broadcasting=True)
+def np_mod(g, ans, x, y):
+    return g, -g * np.floor_divide(x, y)
 
 
 @register_vjp(np.einsum)
@@ -534,8 +541,8 @@ def np_trace(g, ans, a):
 
 
 @register_vjp(np.linalg.norm)
-def np_linalg_norm(g, ans, x):
-    return _norm_grad(g, ans, x)
+def np_linalg_norm(g, ans, x, ord=None, axis=None, keepdims=False):
+    return _norm_grad(g, ans, x, ord, axis, keepdims)
 
 
 @register_vjp(np.linalg.inv)
@@ -560,7 +567,7 @@ non_differentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.a
                    np.arange, np.linspace, np.full, np.full_like, np.isnan, np.isfinite,
                    np.isinf, np.greater, np.less, np.greater_equal, np.less_equal, np.equal,
                    np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.any,
-                   np.all, np.count_nonzero, np.floor_divide, np.mod, np.nonzero)
+                   np.all, np.count_nonzero, np.floor_divide, np.nonzero)
 
 # ---------------------------------------------------------------- methods (x.name(...))
 
