@@ -11,11 +11,12 @@ import gast
 from .errors import UnsupportedSyntaxError
 
 _STMTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr, gast.If, gast.For,
-          gast.While, gast.Break, gast.Continue, gast.Return, gast.Pass, gast.Assert)
+          gast.While, gast.Break, gast.Continue, gast.Return, gast.Pass, gast.Assert,
+          gast.FunctionDef)
 _EXPRS = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp,
           gast.IfExp, gast.Call, gast.Attribute, gast.Subscript, gast.Slice, gast.Tuple,
           gast.List, gast.Dict, gast.JoinedStr, gast.FormattedValue, gast.ListComp,
-          gast.GeneratorExp)
+          gast.GeneratorExp, gast.Lambda)
 
 _HINTS = {
     gast.Try: "move the try/except outside the function you differentiate",
@@ -74,6 +75,12 @@ def check(fdef, info):
 
 
 def _check_stmt(node, info):
+    if isinstance(node, gast.FunctionDef):
+        if node.decorator_list:
+            raise info.error(UnsupportedSyntaxError, "a decorated nested function is not "
+                             "supported", node, hint="define it at module level")
+        check(node, info)
+        return
     if not isinstance(node, _STMTS):
         raise info.error(UnsupportedSyntaxError,
                          f"{_describe(node)} is not supported in a differentiated function",

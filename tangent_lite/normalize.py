@@ -464,7 +464,56 @@ class ANF:
             return node
         raise self.error(f"{type(node).__name__} is not supported here", node)
 
+    def inline_local(self, node, out):
+        """A call of a local function: its body, with fresh names, at the call."""
+        name = node.func.id
+        self.depth = getattr(self, "depth", 0) + 1
+        if self.depth > 20:
+            raise self.error("local functions calling each other this deeply (recursion?) "
+                             "are not supported", node, "define the function at module level")
+        args, body, _ = self.local_functions[name]
+        params = [a.id for a in args.args]
+        defaults = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
+        values = {}
+        for p, a in zip(params, node.args):
+            values[p] = self.atom(a, out)
+        for k in node.keywords:
+            if k.arg not in params:
+                raise self.error(f"{name}() got an unexpected keyword argument {k.arg!r}", node)
+            values[k.arg] = self.atom(k.value, out)
+        for p in params:
+            if p not in values:
+                if p not in defaults:
+                    raise self.error(f"{name}() is missing the argument {p!r}", node)
+                values[p] = self.atom(A.deepcopy(defaults[p]), out)
+        stored = {n.id for s in body for n in gast.walk(s)
+                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        mapping = {}
+        for v in sorted(set(params) | stored):
+            mapping[v] = self.names.fresh(v + "_")
+            self.locals.add(mapping[v])
+        inner = gast.FunctionDef(name=name, args=args, body=[A.rename(A.deepcopy(s), mapping)
+                                                             for s in body],
+                                 decorator_list=[], returns=None, type_comment=None,
+                                 type_params=[])
+        for p in params:
+            self.emit(out, A.assign(A.store(mapping[p]), values[p]))
+        if not inner.body or not isinstance(inner.body[-1], gast.Return):
+            inner.body.append(gast.Return(value=A.const(None)))
+        ControlLowering(self.names).run(inner)
+        origin = self.origin
+        for s in inner.body[:-1]:
+            self.origin = A.origin_of(s) or s
+            self.stmt(s, out)
+        self.origin = origin
+        result = self.atom(inner.body[-1].value, out)
+        self.depth -= 1
+        return result
+
     def call(self, node, out):
+        if isinstance(node.func, gast.Name) and node.func.id in getattr(
+                self, "local_functions", {}):
+            return self.inline_local(node, out)
         func = node.func
         if isinstance(func, gast.Attribute) and not self.is_global_chain(func):
             func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
@@ -563,8 +612,57 @@ def local_names(fdef):
     return names
 
 
+def local_functions(fdef, info):
+    """Take the nested ``def``s and ``name = lambda ...`` out of the body.
+
+    Each is inlined where it is called (it reads the enclosing function's locals
+    at the call, as a closure does).  Returns ``{name: (arguments, body)}``.
+    """
+    found = {}
+    rest = []
+    for s in fdef.body:
+        if isinstance(s, gast.FunctionDef):
+            found[s.name] = (s.args, s.body, s)
+            continue
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(
+                s.targets[0], gast.Name) and isinstance(s.value, gast.Lambda):
+            ret = gast.Return(value=s.value.body)
+            gast.copy_location(ret, s)
+            found[s.targets[0].id] = (s.value.args, [ret], s)
+            continue
+        rest.append(s)
+    for n in gast.walk(gast.Module(body=rest, type_ignores=[])):
+        if isinstance(n, (gast.FunctionDef, gast.Lambda)):
+            raise info.error(UnsupportedSyntaxError,
+                             "a nested function or lambda is supported when it is defined at "
+                             "the top level of the function body and then called", n,
+                             "define it (def or name = lambda ...) before the code that calls it")
+    if not found:
+        return {}
+    everything = gast.Module(body=rest + [b for _, body, _ in found.values() for b in body],
+                             type_ignores=[])
+    calls = set()
+    for n in gast.walk(everything):
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in found:
+            calls.add(id(n.func))
+    for n in gast.walk(everything):
+        if isinstance(n, gast.Name) and n.id in found and id(n) not in calls:
+            raise info.error(UnsupportedSyntaxError,
+                             f"the local function {n.id!r} is used as a value", n,
+                             "call it directly; passing it to another function is not "
+                             "supported")
+    for _, (args, _, node) in found.items():
+        if args.vararg or args.kwarg or args.kwonlyargs:
+            raise info.error(UnsupportedSyntaxError, "a local function with *args, **kwargs "
+                             "or keyword-only parameters is not supported", node)
+    fdef.body = rest
+    return found
+
+
 def normalize(fdef, info, names):
+    local = local_functions(fdef, info)
     ControlLowering(names).run(fdef)
     anf = ANF(info, names, local_names(fdef))
+    anf.local_functions = local
     fdef.body = anf.block(fdef.body)
     return fdef
