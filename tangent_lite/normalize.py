@@ -428,7 +428,8 @@ class ANF:
         return new
 
     def _expr(self, node, out):
-        if isinstance(node, (gast.Name, gast.Constant, gast.IfExp, gast.BoolOp)) or (
+        if isinstance(node, (gast.Name, gast.Constant, gast.IfExp, gast.BoolOp, gast.ListComp,
+                             gast.GeneratorExp)) or (
                 isinstance(node, gast.Attribute) and self.is_global_chain(node)):
             return self.atom(node, out)
         if isinstance(node, gast.BinOp):

@@ -474,7 +474,7 @@ def build_entry(tr, name, mode, optimize, single=True):
     keep = []  # arguments the function reassigns: the gradient takes the shape they came in
     reassigned = _stores(gast.Module(body=fwd, type_ignores=[]))
     for p, g in zip(tr.wrt, grads):
-        value = A.load(g) if g in _assigned(bwd) else A.const(0.0)
+        value = A.load(g) if g in _assigned(bwd) | _assigned(fwd) else A.const(0.0)
         arg = p
         if p in reassigned:
             arg = tr.names.exact(p + "_arg")

@@ -503,7 +503,7 @@ class Reverse:
                 node.tl_linear_in = g
                 out.append(node)
             else:
-                call = A.call(self.helper("_add_at"), [A.load(bx), A.deepcopy(value.slice),
+                call = A.call(self.helper("_add_at"), [A.load(bx), _index_value(value.slice),
                                                          A.load(g)])
                 node = A.assign(A.store(bx), call, origin)
                 node.tl_linear_in = g
@@ -760,6 +760,17 @@ class Reverse:
             bwd.append(accum(self.adj(bound[p].id), part, g, origin=origin, add=True,
                              linker=self.linker))
         return [fwd], bwd
+
+
+def _index_value(sl):
+    """An index as a value: ``1:3`` is only valid inside brackets, ``slice(1, 3)`` anywhere."""
+    if isinstance(sl, gast.Slice):
+        parts = [A.deepcopy(p) if p is not None else A.const(None)
+                 for p in (sl.lower, sl.upper, sl.step)]
+        return A.call(A.load("slice"), parts)
+    if isinstance(sl, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in sl.elts], ctx=gast.Load())
+    return A.deepcopy(sl)
 
 
 def _elementwise(fn):

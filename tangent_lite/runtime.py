@@ -319,3 +319,28 @@ def inner_grad(g, x, y, wrt_y=False):
         return np.tensordot(g, y, axes=(list(range(xd - 1, xd + yd - 2)), list(range(yd - 1))))
     out = np.tensordot(g, x, axes=(list(range(xd - 1)), list(range(xd - 1))))
     return out
+
+
+def inside(x, lo, hi):
+    """1 where ``np.clip`` passes ``x`` through (bounds included), else 0."""
+    mask = np.ones(np.shape(x))
+    if lo is not None:
+        mask = mask * (x >= lo)
+    if hi is not None:
+        mask = mask * (x <= hi)
+    return mask
+
+
+def vstack_grad(g, arrays):
+    """Cotangents of the pieces of ``np.vstack(arrays)`` (1-D pieces are rows)."""
+    sizes = [np.shape(a)[0] if np.ndim(a) > 1 else 1 for a in arrays]
+    parts = np.split(g, np.cumsum(sizes)[:-1], axis=0)
+    return [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)]
+
+
+def hstack_grad(g, arrays):
+    """Cotangents of the pieces of ``np.hstack(arrays)``."""
+    axis = 0 if np.ndim(g) == 1 else 1
+    sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
+    parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)]

@@ -19,7 +19,10 @@ import numpy as np
 from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
 from ..runtime import concatenate_grad as _concatenate_grad
 from ..runtime import einsum_grad as _einsum_grad
+from ..runtime import hstack_grad as _hstack_grad
 from ..runtime import inner_grad as _inner_grad
+from ..runtime import inside as _inside
+from ..runtime import vstack_grad as _vstack_grad
 from ..runtime import norm_grad as _norm_grad
 from ..runtime import prod_grad as _prod_grad
 from ..runtime import stack_grad as _stack_grad
@@ -387,7 +390,7 @@ def np_where(g, ans, c, x, y):
 
 @register_vjp(np.clip)
 def np_clip(g, ans, x, lo, hi):
-    return g * ((x >= lo) & (x <= hi)), None, None
+    return g * _inside(x, lo, hi), None, None
 
 
 @register_vjp(np.arctan2, broadcasting=True)
@@ -653,7 +656,22 @@ def m_astype(g, ans, x, dtype):
 
 @register_method_vjp("clip")
 def m_clip(g, ans, x, lo=None, hi=None):
-    return g * ((x >= lo) & (x <= hi))
+    return g * _inside(x, lo, hi)
+
+
+@register_vjp(np.cbrt)
+def np_cbrt(g, ans, x):
+    return g / (3.0 * ans * ans)
+
+
+@register_vjp(np.vstack)
+def np_vstack(g, ans, arrays):
+    return _vstack_grad(g, arrays)
+
+
+@register_vjp(np.hstack)
+def np_hstack(g, ans, arrays):
+    return _hstack_grad(g, arrays)
 
 
 @register_method_vjp("item")
