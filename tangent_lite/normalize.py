@@ -310,55 +310,54 @@ class ANF:
             args = [self.atom(a, out) for a in it.args]
             loop_var = target.id
             new_iter = A.call("range", args)
-        elif func == "enumerate" and len(it.args) in (1, 2) and isinstance(
-                target, (gast.Tuple, gast.List)) and len(target.elts) == 2:
-            seq = self.atom(it.args[0], out)
-            start = self.atom(it.args[1], out) if len(it.args) == 2 else None
-            n = self.temp()
-            self.emit(out, A.assign(A.store(n), A.call("len", [A.to_load(seq)])))
+        else:
+            # enumerate, zip (nested too) and any other iterable: a loop over an index
             loop_var = self.names.fresh("_i")
-            new_iter = A.call("range", [A.load(n)])
-            idx_t, val_t = target.elts
-            idx_val = A.load(loop_var) if start is None else gast.BinOp(
-                left=A.load(loop_var), op=gast.Add(), right=start)
-            self.assign_target(idx_t, idx_val, prefix)
-            self.assign_target(val_t, gast.Subscript(value=A.to_load(seq),
-                                                     slice=A.load(loop_var), ctx=gast.Load()),
-                               prefix)
-        elif func == "zip" and it.args and isinstance(target, (gast.Tuple, gast.List)) \
-                and len(target.elts) == len(it.args):
-            seqs = [self.atom(a, out) for a in it.args]
             lens = []
-            for q in seqs:
-                n = self.temp()
-                self.emit(out, A.assign(A.store(n), A.call("len", [A.to_load(q)])))
-                lens.append(A.load(n))
+            binds = self.iter_binds(target, it, lens, out)
             if len(lens) > 1:
                 n = self.temp()
                 self.emit(out, A.assign(A.store(n), A.call("min", lens)))
                 total = A.load(n)
             else:
                 total = lens[0]
-            loop_var = self.names.fresh("_i")
             new_iter = A.call("range", [total])
-            for elt, q in zip(target.elts, seqs):
-                self.assign_target(elt, gast.Subscript(value=A.to_load(q), slice=A.load(loop_var),
-                                                       ctx=gast.Load()), prefix)
-        else:
-            seq = self.atom(it, out)
-            n = self.temp()
-            self.emit(out, A.assign(A.store(n), A.call("len", [A.to_load(seq)])))
-            loop_var = self.names.fresh("_i")
-            new_iter = A.call("range", [A.load(n)])
-            self.assign_target(target, gast.Subscript(value=A.to_load(seq),
-                                                      slice=A.load(loop_var), ctx=gast.Load()),
-                               prefix)
+            for tgt, value in binds:
+                self.assign_target(tgt, value(A.load(loop_var)), prefix)
         body = self.block(s.body)
         self.origin = origin
         for p in prefix:
             A.set_origin(p, origin)
         self.emit(out, gast.For(target=A.store(loop_var), iter=new_iter, body=prefix + body,
                                 orelse=[], type_comment=None))
+
+    def iter_binds(self, target, it, lens, out):
+        """``[(target, value(i))]`` for ``for target in it``; appends the lengths to ``lens``."""
+        func = self.global_callee_name(it.func) if isinstance(it, gast.Call) else None
+        if func == "zip" and it.args and not it.keywords and isinstance(
+                target, (gast.Tuple, gast.List)) and len(target.elts) == len(it.args):
+            binds = []
+            for t, a in zip(target.elts, it.args):
+                binds += self.iter_binds(t, a, lens, out)
+            return binds
+        if func == "enumerate" and len(it.args) in (1, 2) and not it.keywords and isinstance(
+                target, (gast.Tuple, gast.List)) and len(target.elts) == 2:
+            start = self.atom(it.args[1], out) if len(it.args) == 2 else None
+
+            def index(i, start=start):
+                return i if start is None else gast.BinOp(left=i, op=gast.Add(), right=start)
+            return [(target.elts[0], index)] + self.iter_binds(target.elts[1], it.args[0],
+                                                               lens, out)
+        if func == "range" or isinstance(it, (gast.List, gast.Tuple)):
+            seq = self.atom(it, out)
+        else:
+            # list() gives any iterable (array rows, dict keys, a generator) an index
+            seq = self.atom(A.call("list", [it]), out)
+        n = self.temp()
+        self.emit(out, A.assign(A.store(n), A.call("len", [A.to_load(seq)])))
+        lens.append(A.load(n))
+        return [(target, lambda i, seq=seq: gast.Subscript(value=A.to_load(seq), slice=i,
+                                                            ctx=gast.Load()))]
 
     def stmt_Return(self, s, out):
         value = self.atom(s.value, out) if s.value is not None else A.const(None)

@@ -344,3 +344,13 @@ def hstack_grad(g, arrays):
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
     parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
     return [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)]
+
+
+def from_items(g, x):
+    """Cotangent of ``list(x)``: an array again when ``x`` was an array."""
+    if isinstance(x, np.ndarray):
+        if isinstance(g, (list, tuple)):
+            return np.reshape(np.array([np.broadcast_to(gi, x.shape[1:]) for gi in g]),
+                              x.shape) if len(g) else np.zeros(x.shape)
+        return np.broadcast_to(g, x.shape)
+    return g

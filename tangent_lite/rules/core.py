@@ -19,6 +19,7 @@ import numpy as np
 from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
 from ..runtime import concatenate_grad as _concatenate_grad
 from ..runtime import einsum_grad as _einsum_grad
+from ..runtime import from_items as _from_items
 from ..runtime import hstack_grad as _hstack_grad
 from ..runtime import inner_grad as _inner_grad
 from ..runtime import inside as _inside
@@ -106,12 +107,12 @@ def float_(g, ans, x):
 
 @register_vjp(builtins.list)
 def list_(g, ans, x):
-    return g
+    return _from_items(g, x)
 
 
 @register_vjp(builtins.tuple)
 def tuple_(g, ans, x):
-    return g
+    return _from_items(g, x)
 
 
 @register_vjp(builtins.pow, broadcasting=True)
