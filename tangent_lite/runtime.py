@@ -10,6 +10,25 @@ import numpy as np
 from .errors import OutputError  # a ValueError; written files raise ValueError itself
 
 
+class Cotangents(list):
+    """The cotangents of the entries of a list or tuple.
+
+    ``+`` adds entry by entry (a plain list would concatenate), also with 0.0 and
+    with arrays, so accumulating two contributions is always ``b = b + c``.
+    """
+
+    __array_ufunc__ = None  # NumPy defers to __radd__ instead of converting the list
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return self
+        if isinstance(other, (list, tuple)):
+            return Cotangents(add(a, b) for a, b in zip(self, other))
+        return Cotangents(add(a, other) for a in self)
+
+    __radd__ = __add__
+
+
 def unbroadcast(g, x):
     """Sum the cotangent ``g`` down to the shape of ``x`` (undoes broadcasting)."""
     if type(g) is float and (type(x) is float or type(x) is int):
@@ -31,10 +50,10 @@ def unbroadcast(g, x):
 
 def dense(b, x):
     """Return an adjoint for ``x`` that may be updated in place."""
-    if isinstance(b, list):
+    if isinstance(b, Cotangents):
         return b
-    if isinstance(b, tuple):
-        return [dense(bi, xi) for bi, xi in zip(b, x)]
+    if isinstance(b, (list, tuple)):
+        return Cotangents(dense(bi, xi) for bi, xi in zip(b, x))
     if isinstance(b, dict):
         return b
     if isinstance(x, dict):
@@ -42,7 +61,8 @@ def dense(b, x):
     if isinstance(b, np.ndarray) and b.shape == np.shape(x) and b.flags.writeable:
         return b
     if isinstance(x, (list, tuple)) and not all(np.ndim(e) == 0 for e in x):
-        return [dense(b, xi) if np.ndim(b) == 0 else dense(b[i], xi) for i, xi in enumerate(x)]
+        return Cotangents(dense(b, xi) if np.ndim(b) == 0 else dense(b[i], xi)
+                          for i, xi in enumerate(x))
     if np.ndim(x) == 0:
         return float(b)
     out = np.zeros(np.shape(x))
@@ -69,7 +89,7 @@ def add(a, b):
     if isinstance(b, (int, float)) and b == 0 and not isinstance(b, bool):
         return a
     if isinstance(a, (list, tuple)):
-        return [add(x, y) for x, y in zip(a, b)]
+        return Cotangents(add(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
         return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
     return a + b
@@ -77,8 +97,10 @@ def add(a, b):
 
 def copy(v):
     """A copy of a value (arrays and lists are copied, scalars kept)."""
-    if isinstance(v, (np.ndarray, list)):
+    if isinstance(v, np.ndarray):
         return v.copy()
+    if isinstance(v, list):
+        return Cotangents(v)
     return v
 
 
@@ -99,7 +121,7 @@ def seed(ans, s):
         if not isinstance(s, (list, tuple)) or len(s) != len(ans):
             raise OutputError("the seed must have the structure of the output: a %s of %d"
                              % (type(ans).__name__, len(ans)))
-        return [seed(a, si) for a, si in zip(ans, s)]
+        return Cotangents(seed(a, si) for a, si in zip(ans, s))
     if isinstance(ans, dict):
         return {k: seed(ans[k], s[k]) for k in ans}
     if np.shape(s) != np.shape(ans):
@@ -186,7 +208,7 @@ def seq_sum_grad(g, xs):
     """Cotangent of the builtin ``sum(xs)`` over a list or the first axis of an array."""
     if isinstance(xs, np.ndarray):
         return np.broadcast_to(g, xs.shape)
-    return [unbroadcast(g, x) for x in xs]
+    return Cotangents(unbroadcast(g, x) for x in xs)
 
 
 def seq_extremum_grad(g, ans, xs):
@@ -195,7 +217,7 @@ def seq_extremum_grad(g, ans, xs):
         return extremum_grad(g, ans, xs, 0)
     hits = [1.0 if x == ans else 0.0 for x in xs]
     n = sum(hits)
-    return [g * h / n for h in hits]
+    return Cotangents(g * h / n for h in hits)
 
 
 def builtin_extremum_grad(g, ans, x, *rest):
@@ -262,12 +284,12 @@ def einsum_grad(g, subscripts, operands, k):
 def concatenate_grad(g, arrays, axis=0):
     """Cotangents of the pieces of ``np.concatenate(arrays, axis)``."""
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
-    return list(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+    return Cotangents(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
 
 
 def stack_grad(g, arrays, axis=0):
     """Cotangents of the pieces of ``np.stack(arrays, axis)``."""
-    return [np.take(g, k, axis=axis) for k in range(len(arrays))]
+    return Cotangents(np.take(g, k, axis=axis) for k in range(len(arrays)))
 
 
 def prod_grad(g, ans, x, axis=None, keepdims=False):
@@ -335,7 +357,7 @@ def vstack_grad(g, arrays):
     """Cotangents of the pieces of ``np.vstack(arrays)`` (1-D pieces are rows)."""
     sizes = [np.shape(a)[0] if np.ndim(a) > 1 else 1 for a in arrays]
     parts = np.split(g, np.cumsum(sizes)[:-1], axis=0)
-    return [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)]
+    return Cotangents(np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
 
 
 def hstack_grad(g, arrays):
@@ -343,7 +365,7 @@ def hstack_grad(g, arrays):
     axis = 0 if np.ndim(g) == 1 else 1
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
     parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    return [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)]
+    return Cotangents(np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
 
 
 def from_items(g, x):
@@ -353,4 +375,6 @@ def from_items(g, x):
             return np.reshape(np.array([np.broadcast_to(gi, x.shape[1:]) for gi in g]),
                               x.shape) if len(g) else np.zeros(x.shape)
         return np.broadcast_to(g, x.shape)
+    if isinstance(g, (list, tuple)):
+        return Cotangents(g)
     return g
