@@ -30,8 +30,9 @@ UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.no
 class Scope:
     """The names a user function can see, outside its own locals."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, known=None):
         self.fn = fn
+        self.known = dict(known or {})  # locals whose value is fixed: a bound method's self
         self.globals = getattr(fn, "__globals__", {})
         code = getattr(fn, "__code__", None)
         self.closure = {}
@@ -73,6 +74,14 @@ class Call:
 def classify(node, scope, local_names):
     """Classify a ``gast.Call`` whose arguments are atoms."""
     func = node.func
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+            and func.value.id in scope.known:
+        # self.method(...) in a bound method: the method is known, differentiate it
+        method = getattr(scope.known[func.value.id], func.attr, _MISSING)
+        target = getattr(method, "__func__", None)
+        if inspect.isfunction(target) and not _is_library(target):
+            return Call(Call.USER, target, args=[func.value] + list(node.args),
+                        name=_label(func))
     if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
             and func.value.id in local_names:
         name = func.attr

@@ -59,19 +59,24 @@ def _transform(f, mode, wrt, optimize, verbose):
     check_is_function(f)
     names, single = _wrt_names(f, wrt)
     if inspect.ismethod(f):
-        # differentiate the function and bind the same object again
-        fn = _compiled(f.__func__, mode, names, single, optimize, verbose)
+        # differentiate the function and bind the same object again; its other methods
+        # called as self.method(...) are known and differentiated too
+        first = next(iter(inspect.signature(f.__func__).parameters))
+        fn = _compiled(f.__func__, mode, names, single, optimize, verbose,
+                       {first: f.__self__})
         return types.MethodType(fn, f.__self__)
     return _compiled(f, mode, names, single, optimize, verbose)
 
 
-def _compiled(f, mode, names, single, optimize, verbose):
-    key = (mode, names, single, bool(optimize))
+def _compiled(f, mode, names, single, optimize, verbose, known=None):
+    key = (mode, names, single, bool(optimize),
+           tuple((k, id(v)) for k, v in sorted((known or {}).items())))
     with _lock:
         per_function = _cache.setdefault(f, {})
         hit = per_function.get(key)
         if hit is None:
-            gen = pipeline.build(f, mode, list(names), optimize=optimize, single=single)
+            gen = pipeline.build(f, mode, list(names), optimize=optimize, single=single,
+                                 known=known)
             hit = pipeline.load(gen.source, gen.namespace, gen.entry)
             hit.source = gen.source
             hit.tl_generated = gen

@@ -47,9 +47,10 @@ class ModuleBuilder:
         self.functions = []  # (FunctionDef, SourceInfo)
         self.memo = {}
 
-    def request(self, fn, active, origin, caller_info):
+    def request(self, fn, active, origin, caller_info, known=None):
         """Names of the forward and backward functions of ``fn`` for these active params."""
-        key = (fn, active)
+        known = known or {}
+        key = (fn, active, tuple((k, id(v)) for k, v in sorted(known.items())))
         if key in self.memo:
             return self.memo[key]
         base = fn.__name__
@@ -66,10 +67,11 @@ class ModuleBuilder:
         fence.check_aliasing(fdef, info)
         names = Names(names_in(fdef))
         normalize(fdef, info, names)
-        tr = Reverse(fdef, info, AN.Scope(fn), names, list(active), self)
+        scope = AN.Scope(fn, known)
+        tr = Reverse(fdef, info, scope, names, list(active), self)
         f_def, b_def = build_split(tr, fwd, bwd, self.optimize)
-        self.functions.append((f_def, info, AN.Scope(fn)))
-        self.functions.append((b_def, info, AN.Scope(fn)))
+        self.functions.append((f_def, info, scope))
+        self.functions.append((b_def, info, scope))
         return fwd, bwd
 
 
@@ -582,7 +584,7 @@ def load(source, namespace, entry):
     return fn
 
 
-def build(fn, mode, wrt_names, optimize=True, single=None):
+def build(fn, mode, wrt_names, optimize=True, single=None, known=None):
     """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp} of ``fn``."""
     fdef, info = frontend.parse_function(fn)
     fence.check(fdef, info)
@@ -590,7 +592,7 @@ def build(fn, mode, wrt_names, optimize=True, single=None):
     names = Names(names_in(fdef))
     normalize(fdef, info, names)
     builder = ModuleBuilder(optimize)
-    scope = AN.Scope(fn)
+    scope = AN.Scope(fn, known)
     entry = builder.linker.bind(f"{mode}_{fdef.name if fn.__name__ == '<lambda>' else fn.__name__}",
                                 ("generated", fn, mode))
     # grad checks that the output is a scalar before its backward sweep runs

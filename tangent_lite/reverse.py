@@ -728,25 +728,30 @@ class Reverse:
     # -- calls of other user functions
     def user_call(self, name, value, info, stmt, origin):
         fn = info.obj
+        args = info.args  # a method call brings its object as the first argument
         try:
             sig = inspect.signature(fn)
-            ba = sig.bind(*[object()] * len(value.args),
+            ba = sig.bind(*[object()] * len(args),
                           **{k.arg: object() for k in value.keywords})
         except TypeError as exc:
             raise self.error(UnsupportedSyntaxError, f"bad call of {info.name}(): {exc}",
                              origin) from None
         params = list(sig.parameters)
         bound = {}
-        for i, a in enumerate(value.args):
+        for i, a in enumerate(args):
             bound[params[i]] = a
         for k in value.keywords:
             bound[k.arg] = k.value
         del ba
         active = tuple(p for p in params if p in bound and self.is_active(bound[p]))
-        fwd_name, bwd_name = self.module.request(fn, active, origin, self.info)
+        known = {}
+        first = args[0] if args else None
+        if isinstance(first, gast.Name) and first.id in self.scope.known and params:
+            known[params[0]] = self.scope.known[first.id]
+        fwd_name, bwd_name = self.module.request(fn, active, origin, self.info, known)
         ctx = self.names.fresh(f"_{fn.__name__}_ctx")
         fnode = _linked(fwd_name)
-        call = gast.Call(func=fnode, args=value.args, keywords=value.keywords)
+        call = gast.Call(func=fnode, args=list(args), keywords=value.keywords)
         target = gast.Tuple(elts=[A.store(name), A.store(ctx)], ctx=gast.Store())
         fwd = A.assign(target, call, origin)
         g = self.adj(name)

@@ -27,6 +27,12 @@ class Cotangents(list):
         return Cotangents(add(a, other) for a in self)
 
     __radd__ = __add__
+    __iadd__ = __add__
+
+
+def _scalar(e):
+    return isinstance(e, (int, float, complex, np.generic)) or (
+        isinstance(e, np.ndarray) and e.ndim == 0)
 
 
 def unbroadcast(g, x):
@@ -60,7 +66,7 @@ def dense(b, x):
         return {k: dense(0.0, v) for k, v in x.items()}
     if isinstance(b, np.ndarray) and b.shape == np.shape(x) and b.flags.writeable:
         return b
-    if isinstance(x, (list, tuple)) and not all(np.ndim(e) == 0 for e in x):
+    if isinstance(x, (list, tuple)) and not all(_scalar(e) for e in x):
         return Cotangents(dense(b, xi) if np.ndim(b) == 0 else dense(b[i], xi)
                           for i, xi in enumerate(x))
     if np.ndim(x) == 0:
@@ -147,7 +153,7 @@ def like(g, x):
     if isinstance(x, np.generic):
         return type(x)(g) if np.issubdtype(type(x), np.inexact) else float(g)
     if isinstance(x, (list, tuple)):
-        if isinstance(g, (list, tuple, np.ndarray)):
+        if isinstance(g, (list, tuple)) or (isinstance(g, np.ndarray) and g.ndim > 0):
             out = [like(gi, xi) for gi, xi in zip(g, x)]
         else:
             out = [like(g, xi) for xi in x]
