@@ -2038,8 +2038,6 @@ def test_grad_dict_iterate_keys():
     _check_container(sum_of_squares_by_key, (P,), 0)
 
 
-@pytest.mark.xfail(strict=True, reason="dict holding a list of arrays: the gradient of the "
-                                       "list entries is silently all zeros")
 def test_grad_nested_param_tree():
     layers = [_u((2, 2)), _u((2, 2))]
     x = _u(2)
@@ -2346,9 +2344,6 @@ def mlp_layers_as_pairs(params, x):
     return np.sum(h)
 
 
-@pytest.mark.xfail(strict=True, reason="list of (W, b) tuples as wrt argument: building the "
-                                       "gradient crashes with a NumPy ValueError "
-                                       "(inhomogeneous shape)")
 def test_grad_list_of_weight_bias_pairs():
     P = [(_u((2, 2)), _u(2)), (_u((2, 2)), _u(2))]
     x = _u(2)
@@ -2564,8 +2559,6 @@ def test_grad_helper_aliases_and_defaults():
     check_grad(uses_helper_aliases, (_u(3),))
 
 
-@pytest.mark.xfail(strict=True, reason="a method calling another method (self.forward(...)) "
-                                       "raises NoRuleError 'no derivative rule for .forward()'")
 def test_grad_method_calling_method():
     check_grad(TinyMLP().loss, (_u((2, 3)), _u(3), _u(2)))
 
