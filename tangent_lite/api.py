@@ -74,6 +74,8 @@ def _compiled(f, mode, names, single, optimize, verbose, known=None):
     with _lock:
         per_function = _cache.setdefault(f, {})
         hit = per_function.get(key)
+        if hit is not None and not _callees_current(hit):
+            hit = None  # a function it differentiates was redefined: build again
         if hit is None:
             gen = pipeline.build(f, mode, list(names), optimize=optimize, single=single,
                                  known=known)
@@ -84,6 +86,15 @@ def _compiled(f, mode, names, single, optimize, verbose, known=None):
     if verbose:
         print(hit.source)
     return hit
+
+
+def _callees_current(fn):
+    for callee in getattr(fn.tl_generated, "callees", ()):
+        home = getattr(callee, "__globals__", {})
+        if home.get(callee.__name__, callee) is not callee and \
+                callee.__qualname__ == callee.__name__:
+            return False
+    return True
 
 
 def grad(f=None, wrt=0, *, optimize=True, verbose=False):

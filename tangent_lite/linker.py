@@ -25,6 +25,7 @@ class Linker:
     def __init__(self):
         self.bindings = {}  # emitted name -> object
         self.origins = {}  # emitted name -> (module name, name there) where it was found
+        self.live = {}  # emitted name -> (globals dict, name there): read when the code runs
         self.reserved = set()
 
     def reserve(self, name):
@@ -44,8 +45,31 @@ class Linker:
             n += 1
             candidate = f"{name}_{n}"
 
+    def namespace(self):
+        """The dict generated code runs in: globals of the user's modules are read live,
+        so rebinding a hyper-parameter or an array after compiling is seen."""
+        static = {k: v for k, v in self.bindings.items()
+                  if not (isinstance(v, tuple) and v and v[0] == "generated")
+                  and k not in self.live}
+        return LiveNamespace(static, dict(self.live))
+
     def helper(self, name):
         return self.bind(name, RUNTIME_HELPERS[name])
 
     def modules(self):
         return {k: v for k, v in self.bindings.items() if isinstance(v, types.ModuleType)}
+
+
+class LiveNamespace(dict):
+    """Globals of generated code; names from the user's modules are looked up there."""
+
+    def __init__(self, static, live):
+        super().__init__(static)
+        self.live = live
+
+    def __missing__(self, key):
+        source = self.live.get(key)
+        if source is None:
+            raise KeyError(key)
+        globals_, name = source
+        return globals_[name]

@@ -2167,8 +2167,6 @@ RF_W = _u(3)
 _THIS = sys.modules[__name__]
 
 
-@pytest.mark.xfail(strict=True, reason="generated code runs in a snapshot of the module globals: "
-                                       "rebinding a module-level hyper-parameter is ignored")
 def test_grad_sees_rebound_hyperparameter(monkeypatch):
     tl.grad(regularized_fit)(RF_W, RF_X)  # compile with the old value
     monkeypatch.setattr(_THIS, "REG_STRENGTH", 5.0)
@@ -2176,8 +2174,6 @@ def test_grad_sees_rebound_hyperparameter(monkeypatch):
     assert_close(g, numerical_grad(regularized_fit, (RF_W, RF_X), 0))
 
 
-@pytest.mark.xfail(strict=True, reason="generated code holds a copy of module-level arrays: "
-                                       "an in-place update of a global array is ignored")
 def test_grad_sees_updated_global_array(monkeypatch):
     df = tl.grad(regularized_fit)
     df(RF_W, RF_X)
@@ -2187,8 +2183,6 @@ def test_grad_sees_updated_global_array(monkeypatch):
     assert_close(g, numerical_grad(regularized_fit, (RF_W, RF_X), 0))
 
 
-@pytest.mark.xfail(strict=True, reason="a helper rebound in the module (redefined in a notebook) "
-                                       "is ignored: the old helper's derivative is used")
 def test_grad_sees_redefined_helper(monkeypatch):
     tl.grad(regularized_fit)(RF_W, RF_X)
     monkeypatch.setattr(_THIS, "penalty_helper", alt_penalty_helper)
