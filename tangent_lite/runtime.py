@@ -247,10 +247,25 @@ def item_grad(g, x, index):
     return out if np.ndim(x) else float(out)
 
 
-def _einsum_parts(subscripts, n):
+def _einsum_parts(subscripts, n, operands=None):
     spec = subscripts.replace(" ", "")
-    if "." in spec:
-        raise ValueError("the einsum rule does not support '...' subscripts")
+    if "..." in spec:
+        # spell the ellipsis out with letters the subscripts do not use
+        free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                if c not in spec]
+        ins_part, arrow, out_part = spec.partition("->")
+        ins = ins_part.split(",")
+        dims = [np.ndim(o) - (len(s) - 3) if "..." in s else 0 for s, o in zip(ins, operands)]
+        most = max(dims) if dims else 0
+        ell = "".join(free[:most])
+        ins = [s.replace("...", ell[most - d:]) for s, d in zip(ins, dims)]
+        if arrow:
+            out_part = out_part.replace("...", ell)
+        else:
+            letters = "".join(ins).replace(ell, "")
+            out_part = ell + "".join(sorted(c for c in set(letters)
+                                            if "".join(ins).count(c) == 1))
+        spec = ",".join(ins) + "->" + out_part
     if "->" in spec:
         ins, out = spec.split("->")
     else:
@@ -265,7 +280,7 @@ def _einsum_parts(subscripts, n):
 
 def einsum_grad(g, subscripts, operands, k):
     """Cotangent of operand ``k`` of ``np.einsum(subscripts, *operands)``."""
-    ins, out = _einsum_parts(subscripts, len(operands))
+    ins, out = _einsum_parts(subscripts, len(operands), operands)
     target = ins[k]
     others = [ins[j] for j in range(len(ins)) if j != k]
     ops = [operands[j] for j in range(len(ins)) if j != k]
@@ -334,6 +349,13 @@ def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
         return np.where(ans == 0, 0.0, g * x / safe)
     if ord == 1 and (np.ndim(x) == 1 or axis is not None):
         return g * np.sign(x)
+    if ord in (np.inf, -np.inf) and (np.ndim(x) == 1 or axis is not None):
+        hits = np.abs(x) == ans  # ties share the cotangent
+        return g * np.sign(x) * hits / np.sum(hits, axis=axis, keepdims=True)
+    if ord in (2, -2) and np.ndim(x) == 2 and axis is None:
+        u, s, vt = np.linalg.svd(x)
+        k = 0 if ord == 2 else len(s) - 1
+        return g * np.outer(u[:, k], vt[k])
     raise ValueError("the norm rule covers ord=None, 2 (vectors), 'fro' and 1 (vectors)")
 
 

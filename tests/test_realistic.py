@@ -698,7 +698,6 @@ CASES = [
 ]
 
 XFAIL = {
-    "batch_dot_ellipsis": "np.einsum with '...' raises a bare ValueError (not TangentLiteError)",
 }
 
 
@@ -2577,7 +2576,5 @@ def max_norm_penalty(w):
     return np.sum(w ** 2) + 0.5 * np.linalg.norm(w, np.inf)
 
 
-@pytest.mark.xfail(strict=True, reason="np.linalg.norm(w, np.inf): the gradient call raises a "
-                                       "bare ValueError ('the norm rule covers ord=None, 2, ...')")
 def test_grad_max_norm_penalty():
     check_grad(max_norm_penalty, (np.array([0.3, -0.9, 0.5]),))
