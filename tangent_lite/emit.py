@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import re
 
 import gast
@@ -26,10 +27,12 @@ def _annotate(stmts, info, table, last=None):
             table.append(f"L{key[0]}: {key[1]}")
             out.append(gast.Expr(value=A.const(f"{_COMMENT}{len(table) - 1}")))
         last = key
-        for field in ("body", "orelse"):
-            inner = getattr(s, field, None)
-            if inner:
-                setattr(s, field, _annotate(inner, info, table, key))
+        if getattr(s, "body", None) or getattr(s, "orelse", None):
+            s = copy.copy(s)  # new lists in a shallow copy: the tree itself stays as it is
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if inner:
+                    setattr(s, field, _annotate(inner, info, table, key))
         out.append(s)
     return out
 
@@ -37,7 +40,7 @@ def _annotate(stmts, info, table, last=None):
 def function_source(fdef, info):
     """Source of one generated function, commented back to the original lines."""
     table = []
-    fdef = A.deepcopy(fdef)
+    fdef = copy.copy(fdef)
     fdef.body = _annotate(fdef.body, info, table)
     tree = ast.fix_missing_locations(gast.gast_to_ast(fdef))
     text = ast.unparse(tree)
