@@ -184,21 +184,17 @@ def check_aliasing(fdef, info):
                 edges.setdefault(t, []).append((src[0], src[1], "target"))
                 edges.setdefault(src[0], []).append((t, src[1], "source"))
     for node in gast.walk(fdef):
-        if isinstance(node, gast.Assign):
-            for t in node.targets:
-                if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
-                    name = t.value.id
-                    for other, kind, role in edges.get(name, []):
-                        if kind != "item" or role == "target":
-                            _alias_error(info, node, name, other)
-        elif isinstance(node, gast.AugAssign):
-            t = node.target
+        targets = node.targets if isinstance(node, gast.Assign) else (
+            [node.target] if isinstance(node, gast.AugAssign) else [])
+        for t in targets:
             if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                # x[i] = ... writes into x's memory: refuse when x is, or has, a view
                 name = t.value.id
                 for other, kind, role in edges.get(name, []):
                     if kind != "item" or role == "target":
                         _alias_error(info, node, name, other)
-            elif isinstance(t, gast.Name):
+            elif isinstance(t, gast.Name) and isinstance(node, gast.AugAssign):
+                # x += ... on an array updates x in place
                 for other, kind, role in edges.get(t.id, []):
                     if kind == "view" or (kind == "copy" and {t.id, other} & arrays):
                         _alias_error(info, node, t.id, other)
