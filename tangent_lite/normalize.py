@@ -526,7 +526,15 @@ class ANF:
                                  "pass the arguments one by one")
         args = [self.atom(a, out) for a in node.args]
         kws = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in node.keywords]
-        return gast.Call(func=A.to_load(func), args=args, keywords=kws)
+        call = gast.Call(func=A.to_load(func), args=args, keywords=kws)
+        if func is not node.func:
+            # what the user wrote, for messages about this call
+            import ast as _ast
+            try:
+                call.tl_label = _ast.unparse(gast.gast_to_ast(A.deepcopy(node.func)))
+            except Exception:
+                pass
+        return call
 
     def index(self, sl, out):
         if isinstance(sl, gast.Slice):

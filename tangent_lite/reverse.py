@@ -568,6 +568,13 @@ class Reverse:
             return self.user_call(name, value, info, stmt, origin)
         if not active_args:
             return None, []
+        label = getattr(value, "tl_label", None)
+        if label is not None:
+            raise self.error(
+                NoRuleError, f"cannot differentiate through the call {label}(...): the "
+                "function is only known when the code runs", _located(value, origin),
+                "call the function by its name (it is then differentiated from its "
+                "source), or register a rule for it with tl.register_vjp")
         raise self.error(
             NoRuleError, f"no derivative rule for {info.name}()", _located(value, origin),
             f"register a rule, e.g.\n"
