@@ -406,3 +406,39 @@ def from_items(g, x):
     if isinstance(g, (list, tuple)):
         return Cotangents(g)
     return g
+
+
+def diag_grad(g, x, k=0):
+    """Cotangent of ``np.diag(x, k)`` for a matrix ``x``: ``g`` on that diagonal."""
+    out = np.zeros(np.shape(x))
+    n = len(g)
+    rows = np.arange(n) + max(-k, 0)
+    cols = np.arange(n) + max(k, 0)
+    out[rows, cols] = g
+    return out
+
+
+def tensordot_grad(g, a, b, axes=2, wrt_b=False):
+    """Cotangent of ``a`` (or ``b``) in ``np.tensordot(a, b, axes)``."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, int):
+        ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, int) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, int) else list(ax_b)
+    ax_a = [i % na for i in ax_a]
+    ax_b = [i % nb for i in ax_b]
+    free_a = [i for i in range(na) if i not in ax_a]
+    free_b = [i for i in range(nb) if i not in ax_b]
+    ng = np.ndim(g)
+    if not wrt_b:
+        # g: free_a + free_b; contract g's free_b part with b's free axes
+        res = np.tensordot(g, b, axes=(list(range(len(free_a), ng)), free_b))
+        # res axes: free_a then ax_b (in b order) -> put back into a's order
+        order = free_a + [ax_a[ax_b.index(j)] for j in sorted(ax_b)]
+        return np.transpose(res, np.argsort(order))
+    res = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    # res axes: ax_a (in a order) then free_b
+    order = [ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b
+    return np.transpose(res, np.argsort(order))

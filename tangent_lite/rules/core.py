@@ -18,7 +18,9 @@ import numpy as np
 
 from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
 from ..runtime import concatenate_grad as _concatenate_grad
+from ..runtime import diag_grad as _diag_grad
 from ..runtime import einsum_grad as _einsum_grad
+from ..runtime import tensordot_grad as _tensordot_grad
 from ..runtime import from_items as _from_items
 from ..runtime import hstack_grad as _hstack_grad
 from ..runtime import inner_grad as _inner_grad
@@ -412,26 +414,29 @@ def np_logaddexp(g, ans, x, y):
 
 
 @register_vjp(np.sum)
-def np_sum(g, ans, x, axis=None, keepdims=False):
+def np_sum(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
         return np.broadcast_to(g, np.shape(x))
     return _expand_reduced(g, x, axis, keepdims)
 
 
 @register_vjp(np.mean)
-def np_mean(g, ans, x, axis=None, keepdims=False):
+@register_vjp(np.average)
+def np_mean(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
         return np.broadcast_to(g / np.size(x), np.shape(x))
     return _expand_reduced(g, x, axis, keepdims) / (np.size(x) / np.size(ans))
 
 
 @register_vjp(np.max)
-def np_max(g, ans, x, axis=None, keepdims=False):
+@register_vjp(np.amax)
+def np_max(g, ans, x, axis=None, out=None, keepdims=False):
     return _extremum_grad(g, ans, x, axis, keepdims)
 
 
 @register_vjp(np.min)
-def np_min(g, ans, x, axis=None, keepdims=False):
+@register_vjp(np.amin)
+def np_min(g, ans, x, axis=None, out=None, keepdims=False):
     return _extremum_grad(g, ans, x, axis, keepdims)
 
 
@@ -502,6 +507,73 @@ def np_array(g, ans, x, dtype=None):
 @register_vjp(np.asarray)
 def np_asarray(g, ans, x, dtype=None):
     return g
+
+
+@register_vjp(np.arcsinh)
+def np_arcsinh(g, ans, x):
+    return g / np.sqrt(x * x + 1.0)
+
+
+@register_vjp(np.arccosh)
+def np_arccosh(g, ans, x):
+    return g / np.sqrt(x * x - 1.0)
+
+
+@register_vjp(np.arctanh)
+def np_arctanh(g, ans, x):
+    return g / (1.0 - x * x)
+
+
+@register_vjp(np.exp2)
+def np_exp2(g, ans, x):
+    return g * ans * np.log(2.0)
+
+
+@register_vjp(np.fabs)
+def np_fabs(g, ans, x):
+    return g * np.sign(x)
+
+
+@register_vjp(np.deg2rad)
+@register_vjp(np.radians)
+def np_deg2rad(g, ans, x):
+    return g * (np.pi / 180.0)
+
+
+@register_vjp(np.rad2deg)
+@register_vjp(np.degrees)
+def np_rad2deg(g, ans, x):
+    return g * (180.0 / np.pi)
+
+
+@register_vjp(np.cumsum)
+def np_cumsum(g, ans, x, axis=None):
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(x))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+@register_vjp(np.swapaxes)
+def np_swapaxes(g, ans, x, axis1, axis2):
+    return np.swapaxes(g, axis1, axis2)
+
+
+@register_vjp(np.atleast_1d)
+@register_vjp(np.atleast_2d)
+def np_atleast(g, ans, x):
+    return np.reshape(g, np.shape(x))
+
+
+@register_vjp(np.diag)
+def np_diag(g, ans, x, k=0):
+    if np.ndim(x) == 1:
+        return np.diag(g, k)
+    return _diag_grad(g, x, k)
+
+
+@register_vjp(np.tensordot)
+def np_tensordot(g, ans, a, b, axes=2):
+    return _tensordot_grad(g, a, b, axes), _tensordot_grad(g, a, b, axes, True)
 
 
 @register_vjp(np.concatenate)
