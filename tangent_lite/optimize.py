@@ -434,3 +434,24 @@ def fold_signs(stmts):
             else:
                 s.value.right = r
     return stmts
+
+
+def merge_rebinds(stmts):
+    """``b = e`` directly followed by ``b = f(b)`` (reading ``b`` once) → ``b = f(e)``."""
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if inner:
+                setattr(s, field, merge_rebinds(inner))
+        prev = out[-1] if out else None
+        if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and isinstance(prev, gast.Assign) and isinstance(prev.targets[0], gast.Name)
+                and prev.targets[0].id == s.targets[0].id
+                and not getattr(prev, "tl_keep", False) and not getattr(prev, "tl_pin", False)
+                and _count_reads([s]).get(s.targets[0].id, 0) == 1):
+            _replace_name(s, s.targets[0].id, prev.value)
+            out[-1] = s
+            continue
+        out.append(s)
+    return out

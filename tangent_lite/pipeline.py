@@ -24,7 +24,7 @@ from .linker import Linker
 from .naming import Names, names_in
 from .normalize import local_names, normalize
 from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs, inline_temps,
-                       zero_prop)
+                       merge_rebinds, zero_prop)
 from .reverse import MARKER, Reverse
 
 TAPE = "_tape"
@@ -428,7 +428,7 @@ def build_split(tr, fwd_name, bwd_name, optimize):
     b_body = unpack + zero_grads + bwd_body
     if optimize:
         fwd_body = inline_temps(fwd_body, tr.names.temps)
-        b_body = fold_signs(inline_temps(b_body, tr.names.temps))
+        b_body = fold_signs(inline_temps(merge_rebinds(b_body), tr.names.temps))
     f_def = _function(fwd_name, _arguments(tr.fdef), fwd_body)
     b_def = _function(bwd_name, _simple_args([ctx, seed]), b_body)
     return f_def, b_def
@@ -489,7 +489,7 @@ def build_entry(tr, name, mode, optimize, single=True):
                    else [])
     body = dce(head + fwd + bwd + [gast.Return(value=result)])
     if optimize:
-        body = fold_signs(inline_temps(body, tr.names.temps))
+        body = fold_signs(inline_temps(merge_rebinds(body), tr.names.temps))
     args = _arguments(tr.fdef)
     if seed_param is not None:
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,
@@ -605,7 +605,7 @@ def build(fn, mode, wrt_names, optimize=True, single=None, known=None):
                                 ("generated", fn, mode))
     # grad checks that the output is a scalar before its backward sweep runs
     tr = Reverse(fdef, info, scope, names, wrt_names, builder,
-                 scalar_output=mode in ("grad", "value_and_grad"))
+                 scalar_output=mode in ("grad", "value_and_grad"), uniform=optimize)
     if single is None:
         single = len(wrt_names) == 1
     main = build_entry(tr, entry, mode, optimize, single)

@@ -138,7 +138,8 @@ def _literal(value):
 class Reverse:
     """The reverse-mode transform of one normalized function."""
 
-    def __init__(self, fdef, info, scope, names, wrt, module, scalar_output=False):
+    def __init__(self, fdef, info, scope, names, wrt, module, scalar_output=False,
+                 uniform=False):
         self.fdef, self.info, self.scope, self.names = fdef, info, scope, names
         self.wrt = list(wrt)
         self.module = module  # the ModuleBuilder: linker and callee requests
@@ -173,6 +174,10 @@ class Reverse:
         self.dense = set()  # adjoints updated in place: they must own their buffer
         self.blocks = []  # ANF statement lists of blocks inside loops, by marker key
         self.masked = set()  # adjoints that may hold zeros put there by np.where
+        # The cotangent of np.sum(x) is the same number everywhere: it stays a scalar
+        # through elementwise rules and is broadcast only where a rule needs the shape.
+        self.uniform = uniform
+        self.maybe_uniform = set()
         self.loop_targets = {}  # for target -> depth of its loop
 
     def check_opaque(self, body):
@@ -323,6 +328,39 @@ class Reverse:
                rs]
         return fwd, bwd
 
+    def diff_names(self, value):
+        return {n for n in AN.diff_inputs(value, self.scope, self.locals) if n in self.active}
+
+    def uniform_safe(self, name, value):
+        """Whether the adjoint rule of ``name = value`` is right with a scalar standing for
+        a cotangent that is the same everywhere (else it is broadcast first)."""
+        import numpy as np
+        if isinstance(value, (gast.Name, gast.Subscript)):
+            return True
+        if isinstance(value, gast.Attribute):
+            return value.attr == "T"
+        own = self.shapes.shape.get(name)
+        if not self.shapes.known(own):
+            return False
+
+        def same(nodes):
+            return all(not self.is_active(n) or self.shapes.of(n) == own for n in nodes)
+        if isinstance(value, gast.UnaryOp):
+            return same([value.operand])
+        if isinstance(value, gast.BinOp):
+            return not isinstance(value.op, gast.MatMult) and same([value.left, value.right])
+        if isinstance(value, gast.Call):
+            info = AN.classify(value, self.scope, self.locals)
+            if info.kind == AN.Call.METHOD:
+                return info.name in (".sum", ".mean", ".max", ".min")
+            if info.kind != AN.Call.RULE:
+                return False
+            if info.obj in (np.sum, np.mean, np.max, np.min, np.amax, np.amin):
+                return True
+            if _elementwise(info.obj) or info.obj in (np.where, np.clip):
+                return same(info.args)
+        return False
+
     def check_expr_stmt(self, s):
         v = s.value
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and isinstance(
@@ -403,7 +441,17 @@ class Reverse:
         fwd = [sv, s]
         bwd = []
         if name in self.active:
+            g = self.adj(name)
+            spread = []
+            if g in self.maybe_uniform and not self.uniform_safe(name, s.value):
+                shape = A.call(self.np_attr("shape"), [A.load(name)])
+                spread = [A.assign(A.store(g), A.call(self.np_attr("broadcast_to"),
+                                                      [A.load(g), shape]), origin)]
             extra_fwd, bwd = self.adjoint_of(name, s.value, s, origin)
+            if g in self.maybe_uniform and not spread:
+                for n in self.diff_names(s.value):
+                    self.maybe_uniform.add(self.adj(n))
+            bwd = spread + bwd
             bwd.append(A.assign(A.store(self.adj(name)), A.const(0.0), origin))
             if extra_fwd is not None:
                 # a user call: its context variable is saved like any other value
@@ -588,6 +636,9 @@ class Reverse:
         slots = self.slots(rule, bound)  # one per cotangent the rule returns
         if not any(self.is_active(node) for node in slots):
             return []
+        uniform = self.uniform_reduction(rule, bound, g, origin)
+        if uniform is not None:
+            return uniform
         fdef = rule.fdef()
         pre, ret = (None, None) if fdef is None else self.substitute(rule, fdef, bound, g, ans)
         out = []
@@ -647,6 +698,25 @@ class Reverse:
             return expr
         test = gast.Compare(left=A.load(g), ops=[gast.Eq()], comparators=[A.const(0.0)])
         return A.call(self.np_attr("where"), [test, A.const(0.0), expr])
+
+    def uniform_reduction(self, rule, bound, g, origin):
+        """``np.sum(x)`` / ``np.mean(x)``: x's cotangent is one number, kept a scalar."""
+        import numpy as np
+        if not self.uniform or rule.name not in ("sum", "mean", ".sum", ".mean") or (
+                rule.primal not in (np.sum, np.mean, None)):
+            return None
+        axis = bound.get("axis")
+        if not (isinstance(axis, gast.Constant) and axis.value is None):
+            return None
+        x = bound[rule.params[0].name]
+        if not self.is_active(x):
+            return []
+        part = A.load(g)
+        if rule.name in ("mean", ".mean"):
+            part = gast.BinOp(left=part, op=gast.Div(),
+                              right=A.call(self.np_attr("size"), [A.load(x.id)]))
+        self.maybe_uniform.add(self.adj(x.id))
+        return [accum(self.adj(x.id), part, g, origin=origin)]
 
     def slots(self, rule, bound):
         """The argument nodes in the order of the cotangents a rule returns."""

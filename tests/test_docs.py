@@ -46,12 +46,14 @@ GENERATORS = {
     "grad of examples/model.py:loss with optimize=False":
         lambda: _code(tl.grad(model.loss, optimize=False).source),
     "grad of examples/rnn.py:rnn_loss wrt W": lambda: _code(tl.grad(rnn.rnn_loss).source),
+    "function grad of examples/model.py:loss":
+        lambda: _code("def grad_loss" + tl.grad(model.loss).source.split("def grad_loss")[1]),
     "error message for examples/unsupported.py:guarded_log":
         lambda: _error(unsupported.guarded_log, 2.0),
 }
 
 DOCS = [os.path.join(ROOT, "docs", f) for f in sorted(os.listdir(os.path.join(ROOT, "docs")))
-        if f.endswith(".md")]
+        if f.endswith(".md")] + [os.path.join(ROOT, "README.md")]
 
 
 @pytest.mark.parametrize("path", DOCS, ids=[os.path.basename(p) for p in DOCS])
