@@ -21,6 +21,8 @@ import model  # noqa: E402
 import rnn  # noqa: E402
 import unsupported  # noqa: E402
 
+import golden_functions as G  # noqa: E402
+
 BLOCK = re.compile(r"(<!-- GENERATED: (?P<key>[^>]*?) -->\n)(?P<body>.*?)(<!-- END GENERATED -->)",
                    re.S)
 
@@ -48,6 +50,8 @@ GENERATORS = {
     "grad of examples/rnn.py:rnn_loss wrt W": lambda: _code(tl.grad(rnn.rnn_loss).source),
     "function grad of examples/model.py:loss":
         lambda: _code("def grad_loss" + tl.grad(model.loss).source.split("def grad_loss")[1]),
+    "functions of grad of tests/golden_functions.py:calls_helper":
+        lambda: _code("def fwd_helper" + tl.grad(G.calls_helper).source.split("def fwd_helper")[1]),
     "error message for examples/unsupported.py:guarded_log":
         lambda: _error(unsupported.guarded_log, 2.0),
 }
