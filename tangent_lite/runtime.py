@@ -442,3 +442,82 @@ def tensordot_grad(g, a, b, axes=2, wrt_b=False):
     # res axes: ax_a (in a order) then free_b
     order = [ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b
     return np.transpose(res, np.argsort(order))
+
+
+def sinc_grad(x):
+    """Derivative of ``np.sinc`` (sin(pi x) / (pi x)); 0 at x = 0."""
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x == 0, 1.0, x)
+    px = np.pi * safe
+    return np.where(x == 0, 0.0, (np.cos(px) * px - np.sin(px)) / (px * safe))
+
+
+def tile_grad(g, x, reps):
+    """Cotangent of ``np.tile(x, reps)``: the tiles summed."""
+    shape = np.shape(x)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    nd = max(len(shape), len(reps))
+    shape = (1,) * (nd - len(shape)) + shape
+    reps = (1,) * (nd - len(reps)) + reps
+    split = []
+    for r, n in zip(reps, shape):
+        split += [r, n]
+    out = np.reshape(g, split).sum(axis=tuple(range(0, 2 * nd, 2)))
+    return np.reshape(out, np.shape(x))
+
+
+def repeat_grad(g, x, repeats, axis=None):
+    """Cotangent of ``np.repeat(x, repeats, axis)``."""
+    if axis is None:
+        flat = np.ravel(x)
+        idx = np.repeat(np.arange(flat.size), repeats)
+        out = np.zeros(flat.size)
+        np.add.at(out, idx, np.ravel(g))
+        return np.reshape(out, np.shape(x))
+    n = np.shape(x)[axis]
+    idx = np.repeat(np.arange(n), repeats)
+    out = np.zeros(np.shape(x))
+    moved = np.moveaxis(out, axis, 0)
+    np.add.at(moved, idx, np.moveaxis(g, axis, 0))
+    return out
+
+
+def pad_grad(g, x, pad_width, mode="constant"):
+    """Cotangent of ``np.pad(x, pad_width)`` in constant mode: the middle of ``g``."""
+    if mode != "constant":
+        raise ValueError("the pad rule covers mode='constant'")
+    widths = np.broadcast_to(np.asarray(pad_width), (np.ndim(x), 2))
+    index = tuple(slice(int(lo), g.shape[i] - int(hi)) for i, (lo, hi) in enumerate(widths))
+    return g[index]
+
+
+def take_grad(g, x, indices, axis=None):
+    """Cotangent of ``np.take(x, indices, axis)``; repeated indices accumulate."""
+    out = np.zeros(np.shape(x))
+    if axis is None:
+        flat = out.reshape(-1)
+        np.add.at(flat, np.ravel(indices), np.ravel(g))
+        return out
+    moved = np.moveaxis(out, axis, 0)
+    np.add.at(moved, indices, np.moveaxis(g, axis, 0) if np.ndim(indices) else g)
+    return out
+
+
+def kron_grad(g, a, b, wrt_b=False):
+    """Cotangent of ``a`` (or ``b``) in ``np.kron(a, b)`` for 1-D or 2-D operands."""
+    a2, b2 = np.atleast_2d(a), np.atleast_2d(b)
+    (ma, na), (mb, nb) = a2.shape, b2.shape
+    g4 = np.reshape(g, (ma, mb, na, nb))
+    if not wrt_b:
+        return np.reshape(np.einsum("ikjl,kl->ij", g4, b2), np.shape(a))
+    return np.reshape(np.einsum("ikjl,ij->kl", g4, a2), np.shape(b))
+
+
+def pinv_grad(g, ans, a):
+    """Cotangent of ``np.linalg.pinv(a)`` (full-rank case)."""
+    p, pt, gt = ans, np.swapaxes(ans, -1, -2), g
+    eye_m = np.eye(np.shape(a)[-2])
+    eye_n = np.eye(np.shape(a)[-1])
+    return (-pt @ gt @ pt
+            + (eye_m - a @ p).T @ np.swapaxes(gt, -1, -2) @ p @ pt
+            + pt @ p @ np.swapaxes(gt, -1, -2) @ (eye_n - p @ a).T)

@@ -54,3 +54,52 @@ CASES = [
 @pytest.mark.parametrize("f,args,wrt", CASES, ids=[f"{c[0].__name__}-{c[2]}" for c in CASES])
 def test_rule_matches_finite_differences(f, args, wrt):
     check_grad(f, args, wrt)
+
+
+def sinc_flip_roll(x):
+    return np.sum(np.sinc(x) * np.flip(x) + np.roll(x, 2) * x)
+
+
+def triangles(A):
+    return np.sum(np.tril(A) ** 2 + np.triu(A, 1) * 3.0)
+
+
+def broadcast_moveaxis(x):
+    return np.sum(np.broadcast_to(x, (4, 6)) * np.arange(24.0).reshape(4, 6)) + np.sum(
+        np.moveaxis(x.reshape(2, 3), 0, 1) * np.arange(6.0).reshape(3, 2))
+
+
+def tile_repeat(x):
+    return np.sum(np.tile(x, 2) * np.arange(12.0)) + np.sum(np.repeat(x, 2) ** 2) + np.sum(
+        np.repeat(x.reshape(2, 3), [1, 2, 3], axis=1) ** 2)
+
+
+def pad_take(x):
+    return np.sum(np.pad(x, 2) * np.arange(10.0)) + np.sum(np.take(x, [0, 2, 2, 5]) ** 2)
+
+
+def products(a, b):
+    return np.sum(np.kron(a, b) ** 2) + np.sum(np.cross(a[:3], b[:3]) * np.array([1.0, 2.0, 3.0]))
+
+
+def linalg_more(A):
+    sign, logdet = np.linalg.slogdet(A)
+    return logdet + np.sum(np.linalg.pinv(A) ** 2)
+
+
+def split_parts(x):
+    a, b = np.split(x, 2)
+    return np.sum(a * 2.0 + b ** 2)
+
+
+A2 = np.array([[2.0, 0.3, 0.1], [0.2, 1.5, -0.4], [0.1, 0.5, 1.8]])
+MORE = [
+    (sinc_flip_roll, (X,), 0), (triangles, (A2,), 0), (broadcast_moveaxis, (X,), 0),
+    (tile_repeat, (X,), 0), (pad_take, (X,), 0), (products, (X[:4], X[2:]), 0),
+    (products, (X[:4], X[2:]), 1), (linalg_more, (A2,), 0), (split_parts, (X,), 0),
+]
+
+
+@pytest.mark.parametrize("f,args,wrt", MORE, ids=[f"{c[0].__name__}-{c[2]}" for c in MORE])
+def test_more_rules_match_finite_differences(f, args, wrt):
+    check_grad(f, args, wrt)

@@ -19,6 +19,14 @@ import numpy as np
 from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
 from ..runtime import concatenate_grad as _concatenate_grad
 from ..runtime import diag_grad as _diag_grad
+from ..runtime import kron_grad as _kron_grad
+from ..runtime import pad_grad as _pad_grad
+from ..runtime import pinv_grad as _pinv_grad
+from ..runtime import repeat_grad as _repeat_grad
+from ..runtime import sinc_grad as _sinc_grad
+from ..runtime import take_grad as _take_grad
+from ..runtime import tile_grad as _tile_grad
+from ..runtime import unbroadcast as _unbroadcast
 from ..runtime import einsum_grad as _einsum_grad
 from ..runtime import tensordot_grad as _tensordot_grad
 from ..runtime import from_items as _from_items
@@ -574,6 +582,86 @@ def np_diag(g, ans, x, k=0):
 @register_vjp(np.tensordot)
 def np_tensordot(g, ans, a, b, axes=2):
     return _tensordot_grad(g, a, b, axes), _tensordot_grad(g, a, b, axes, True)
+
+
+@register_vjp(np.sinc)
+def np_sinc(g, ans, x):
+    return g * _sinc_grad(x)
+
+
+@register_vjp(np.flip)
+def np_flip(g, ans, x, axis=None):
+    return np.flip(g, axis)
+
+
+@register_vjp(np.roll)
+def np_roll(g, ans, x, shift, axis=None):
+    return np.roll(g, -shift if np.ndim(shift) == 0 else np.negative(shift), axis)
+
+
+@register_vjp(np.tril)
+def np_tril(g, ans, x, k=0):
+    return np.tril(g, k)
+
+
+@register_vjp(np.triu)
+def np_triu(g, ans, x, k=0):
+    return np.triu(g, k)
+
+
+@register_vjp(np.broadcast_to)
+def np_broadcast_to(g, ans, x, shape):
+    return _unbroadcast(g, x)
+
+
+@register_vjp(np.moveaxis)
+def np_moveaxis(g, ans, x, source, destination):
+    return np.moveaxis(g, destination, source)
+
+
+@register_vjp(np.tile)
+def np_tile(g, ans, x, reps):
+    return _tile_grad(g, x, reps)
+
+
+@register_vjp(np.repeat)
+def np_repeat(g, ans, x, repeats, axis=None):
+    return _repeat_grad(g, x, repeats, axis)
+
+
+@register_vjp(np.pad)
+def np_pad(g, ans, x, pad_width, mode="constant", constant_values=0):
+    return _pad_grad(g, x, pad_width, mode)
+
+
+@register_vjp(np.take)
+def np_take(g, ans, x, indices, axis=None):
+    return _take_grad(g, x, indices, axis)
+
+
+@register_vjp(np.kron)
+def np_kron(g, ans, a, b):
+    return _kron_grad(g, a, b), _kron_grad(g, a, b, True)
+
+
+@register_vjp(np.cross)
+def np_cross(g, ans, a, b):
+    return np.cross(b, g), np.cross(g, a)
+
+
+@register_vjp(np.linalg.slogdet)
+def np_slogdet(g, ans, a):
+    return g[1] * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@register_vjp(np.linalg.pinv)
+def np_pinv(g, ans, a):
+    return _pinv_grad(g, ans, a)
+
+
+@register_vjp(np.split)
+def np_split(g, ans, x, indices_or_sections, axis=0):
+    return np.concatenate([np.zeros(np.shape(p)) + gi for p, gi in zip(ans, g)], axis)
 
 
 @register_vjp(np.concatenate)
