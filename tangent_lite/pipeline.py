@@ -129,7 +129,7 @@ def _bwd_reads(stmts, real):
     return reads - {MARKER}
 
 
-def _def_info(fwd, params, counters, loop_targets):
+def _def_info(fwd, params, counters):
     """How often each name is assigned, and whether inside a loop.
 
     A name assigned once, inside loops, from values none of those loops change,
@@ -168,7 +168,7 @@ def _def_info(fwd, params, counters, loop_targets):
         if count.get(name) != 1 or getattr(stmt, "tl_keep", False) or _has_call(stmt.value):
             continue
         if id(loop) not in written:
-            written[id(loop)] = set().union(*(_stmt_writes(x) for x in _walk([loop])))
+            written[id(loop)] = set().union(*(_stmt_writes(x) for x in AN.walk_stmts([loop])))
         if not (A.reads(stmt.value) & written[id(loop)]):
             in_loop[name] = False
     return count, in_loop
@@ -182,11 +182,11 @@ def resolve_markers(fwd, bwd, tr, linker):
     """Turn save/restore markers into tape pushes and pops where the backward needs them."""
     primal = _primal_names(fwd, tr.params)
     subs = []
-    for s in _walk(fwd):
+    for s in AN.walk_stmts(fwd):
         m = getattr(s, "tl_marker", None)
         if m is not None and m[0] == "save_sub":
             subs.append(m)
-    count, in_loop = _def_info(fwd, tr.params, tr.counters, tr.loop_targets)
+    count, in_loop = _def_info(fwd, tr.params, tr.counters)
 
     # What the backward sweep needs grows to a fixed point: a restore that becomes a
     # pop keeps the branch around it, and that branch reads its test.
@@ -360,13 +360,6 @@ def _find_block_starts(stmts, found):
                 _find_block_starts(inner, found)
 
 
-def _walk(stmts):
-    for s in stmts:
-        yield s
-        for field in ("body", "orelse"):
-            yield from _walk(getattr(s, field, None) or [])
-
-
 def _optimize_bwd(bwd, live_out, tr, enabled, zero=()):
     if enabled:
         bwd = zero_prop(bwd, zero, linker=tr.linker, owned=tr.dense)
@@ -421,8 +414,7 @@ def build_split(tr, fwd_name, bwd_name, optimize):
     fwd_body = dce(head + fwd + [fwd_ret])
     unpack = []
     if ctx_names:
-        target = gast.Tuple(elts=[A.store(n) for n in ctx_names], ctx=gast.Store()) \
-            if len(ctx_names) > 1 or True else A.store(ctx_names[0])
+        target = gast.Tuple(elts=[A.store(n) for n in ctx_names], ctx=gast.Store())
         unpack = [A.assign(target, A.load(ctx))]
     zero_grads = [A.assign(A.store(g), A.const(0.0)) for g in grads_unassigned]
     b_body = unpack + zero_grads + bwd_body

@@ -28,6 +28,7 @@ from . import analysis as AN
 from . import astutil as A
 from . import rules as R
 from .checks import stop_gradient
+from .normalize import local_names
 from .errors import NoRuleError, UnsupportedSyntaxError
 
 MARKER = "__tl_marker__"
@@ -146,7 +147,7 @@ class Reverse:
         self.linker = module.linker
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args
                        + fdef.args.kwonlyargs]
-        self.locals = AN_local_names(fdef)
+        self.locals = local_names(fdef)
         body = fdef.body
         self.out = body[-1].value if body and isinstance(body[-1], gast.Return) else A.const(None)
         self.ret_origin = A.origin_of(body[-1]) if body else None
@@ -178,7 +179,6 @@ class Reverse:
         # through elementwise rules and is broadcast only where a rule needs the shape.
         self.uniform = uniform
         self.maybe_uniform = set()
-        self.loop_targets = {}  # for target -> depth of its loop
 
     def check_opaque(self, body):
         """Refuse what would silently lose a derivative: text round trips of values that
@@ -384,7 +384,6 @@ class Reverse:
         has_break = isinstance(last, gast.If) and last.body and isinstance(last.body[0],
                                                                              gast.Break)
         target = s.target.id
-        self.loop_targets[target] = depth
         origin = A.origin_of(s)
         fb, bb = self.block(s.body, depth + 1)
         sv_t, rs_t = save_restore(target, origin)
@@ -896,8 +895,3 @@ def _fold_block(body):
         if out and isinstance(out[-1], gast.Return):
             break  # what follows a return never runs
     return out
-
-
-def AN_local_names(fdef):
-    from .normalize import local_names
-    return local_names(fdef)
