@@ -21,6 +21,7 @@ and, in mirror order, its adjoint (the backward sweep):
 from __future__ import annotations
 
 import inspect
+import sys
 
 import gast
 
@@ -80,6 +81,24 @@ class Folder(gast.NodeTransformer):
         if isinstance(node.op, gast.Pow) and isinstance(node.right, gast.Constant) \
                 and node.right.value == 1 and not isinstance(node.right.value, bool):
             return node.left
+        return node
+
+    def visit_Call(self, node):
+        # The pow rules use np.power(x, y - 1.0): it gives inf where Python's ``**`` on
+        # floats raises (0.0 ** -0.5, 1e-170 ** -2.0). With a constant exponent >= 0
+        # ``**`` cannot raise once the primal x ** y did not, so x ** 3 keeps reading
+        # 3 * x ** 2 and x ** 2 reads 2 * x.
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, gast.Attribute) and f.attr == "power" and getattr(
+                f.value, "tl_numpy", False) and len(node.args) == 2 and not node.keywords:
+            e = node.args[1]
+            if isinstance(e, gast.Constant) and isinstance(e.value, (int, float)) and not \
+                    isinstance(e.value, bool) and e.value >= 0:
+                if e.value == 1:
+                    return node.args[0]
+                c = int(e.value) if float(e.value).is_integer() else e.value
+                return gast.BinOp(left=node.args[0], op=gast.Pow(), right=A.const(c))
         return node
 
     def visit_UnaryOp(self, node):
@@ -794,6 +813,7 @@ class Reverse:
                         continue
                     return None, None
                 mapping[n.id] = _linked(self.linker.bind(n.id, obj, glb.get("__name__")))
+                mapping[n.id].tl_numpy = obj is sys.modules.get("numpy")
         body = _fold_block([A.rename(s, mapping) for s in body])
         if not body or not isinstance(body[-1], gast.Return) or not all(
                 isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)

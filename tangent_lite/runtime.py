@@ -345,8 +345,12 @@ def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
         g = np.expand_dims(g, axis)
         ans = np.expand_dims(ans, axis)
     if ord in (None, 2, "fro") and (ord != 2 or np.ndim(x) == 1 or axis is not None):
-        safe = np.where(ans == 0, 1.0, ans)
-        return np.where(ans == 0, 0.0, g * x / safe)
+        # x / |x| from x rescaled by its largest entry: |x| itself squares the entries,
+        # so it overflows past ~1e154 and underflows below ~1e-154 where x / |x| is fine
+        big = np.max(np.abs(x), axis=axis, keepdims=True) if np.size(x) else 1.0
+        xs = x / np.where(big == 0, 1.0, big)
+        n = np.sqrt(np.sum(xs * xs, axis=axis, keepdims=True))
+        return np.where(n == 0, 0.0, g * xs / np.where(n == 0, 1.0, n))
     if ord == 1 and (np.ndim(x) == 1 or axis is not None):
         return g * np.sign(x)
     if ord in (np.inf, -np.inf) and (np.ndim(x) == 1 or axis is not None):
@@ -445,11 +449,23 @@ def tensordot_grad(g, a, b, axes=2, wrt_b=False):
 
 
 def sinc_grad(x):
-    """Derivative of ``np.sinc`` (sin(pi x) / (pi x)); 0 at x = 0."""
+    """Derivative of ``np.sinc`` (sin(pi x) / (pi x)); 0 at x = 0.
+
+    cos(pi x) / x - sin(pi x) / (pi x**2), with the angle reduced exactly first
+    (pi * fmod(x, 2)): pi * x itself is rounded, which ruins cos and sin for large x.
+    Near 0 the two terms cancel, so |pi x| < 1 uses the Taylor series instead.
+    """
     x = np.asarray(x, dtype=float)
     safe = np.where(x == 0, 1.0, x)
-    px = np.pi * safe
-    return np.where(x == 0, 0.0, (np.cos(px) * px - np.sin(px)) / (px * safe))
+    r = np.pi * np.fmod(safe, 2.0)
+    far = (np.cos(r) - np.sin(r) / (np.pi * safe)) / safe
+    t = np.pi * np.where(np.abs(safe) < 0.5, safe, 0.0)
+    term = -t / 3.0  # d/dt sin(t)/t = sum_k (-1)^k 2k t^(2k-1) / (2k+1)!, here |t| < pi/2
+    near = term
+    for k in range(1, 12):
+        term = term * (-t * t) / (2 * k * (2 * k + 3))
+        near = near + term
+    return np.where(x == 0, 0.0, np.where(np.abs(safe) < 0.5, np.pi * near, far))
 
 
 def tile_grad(g, x, reps):

@@ -76,7 +76,7 @@ def truediv(g, ans, x, y):
 
 @register_vjp(operator.pow, broadcasting=True)
 def pow_(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+    return g * y * np.power(x, y - 1.0), g * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @register_vjp(operator.neg)
@@ -127,7 +127,7 @@ def tuple_(g, ans, x):
 
 @register_vjp(builtins.pow, broadcasting=True)
 def builtin_pow(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+    return g * y * np.power(x, y - 1.0), g * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @register_vjp(builtins.sum)
@@ -159,7 +159,7 @@ def math_exp(g, ans, x):
 
 @register_vjp(math.expm1)
 def math_expm1(g, ans, x):
-    return g * (ans + 1.0)
+    return g * math.exp(x)
 
 
 @register_vjp(math.log)
@@ -204,12 +204,12 @@ def math_tan(g, ans, x):
 
 @register_vjp(math.asin)
 def math_asin(g, ans, x):
-    return g / math.sqrt(1.0 - x * x)
+    return g / math.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(math.acos)
 def math_acos(g, ans, x):
-    return -g / math.sqrt(1.0 - x * x)
+    return -g / math.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(math.atan)
@@ -239,7 +239,7 @@ def math_tanh(g, ans, x):
 
 @register_vjp(math.pow)
 def math_pow(g, ans, x, y):
-    return g * y * math.pow(x, y - 1), g * ans * math.log(x) if x > 0 else 0.0
+    return g * y * np.power(x, y - 1.0), g * ans * math.log(x) if x > 0 else 0.0
 
 
 @register_vjp(math.fabs)
@@ -266,7 +266,7 @@ def np_exp(g, ans, x):
 
 @register_vjp(np.expm1)
 def np_expm1(g, ans, x):
-    return g * (ans + 1.0)
+    return g * np.exp(x)
 
 
 @register_vjp(np.log)
@@ -321,12 +321,12 @@ def np_tan(g, ans, x):
 
 @register_vjp(np.arcsin)
 def np_arcsin(g, ans, x):
-    return g / np.sqrt(1.0 - x * x)
+    return g / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(np.arccos)
 def np_arccos(g, ans, x):
-    return -g / np.sqrt(1.0 - x * x)
+    return -g / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(np.arctan)
@@ -381,7 +381,7 @@ def np_divide(g, ans, x, y):
 
 @register_vjp(np.power, broadcasting=True)
 def np_power(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+    return g * y * np.power(x, y - 1.0), g * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @register_vjp(np.maximum, broadcasting=True)
@@ -406,7 +406,8 @@ def np_clip(g, ans, x, lo, hi):
 
 @register_vjp(np.arctan2, broadcasting=True)
 def np_arctan2(g, ans, y, x):
-    return g * x / (x * x + y * y), -g * y / (x * x + y * y)
+    h = np.hypot(x, y)
+    return g * (x / h) / h, -g * (y / h) / h
 
 
 @register_vjp(np.hypot, broadcasting=True)
@@ -416,7 +417,7 @@ def np_hypot(g, ans, x, y):
 
 @register_vjp(np.logaddexp, broadcasting=True)
 def np_logaddexp(g, ans, x, y):
-    return g * np.exp(x - ans), g * np.exp(y - ans)
+    return g / (1.0 + np.exp(y - x)), g / (1.0 + np.exp(x - y))
 
 # ---------------------------------------------------------------- reductions
 
@@ -519,17 +520,17 @@ def np_asarray(g, ans, x, dtype=None):
 
 @register_vjp(np.arcsinh)
 def np_arcsinh(g, ans, x):
-    return g / np.sqrt(x * x + 1.0)
+    return g / np.hypot(x, 1.0)
 
 
 @register_vjp(np.arccosh)
 def np_arccosh(g, ans, x):
-    return g / np.sqrt(x * x - 1.0)
+    return g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
 
 
 @register_vjp(np.arctanh)
 def np_arctanh(g, ans, x):
-    return g / (1.0 - x * x)
+    return g / ((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(np.exp2)
