@@ -249,7 +249,7 @@ def math_fabs(g, ans, x):
 
 @register_vjp(math.hypot)
 def math_hypot(g, ans, x, y):
-    return g * x / ans, g * y / ans
+    return g * x / (ans if ans != 0 else 1.0), g * y / (ans if ans != 0 else 1.0)
 
 
 @register_vjp(math.erf)
@@ -412,7 +412,7 @@ def np_arctan2(g, ans, y, x):
 
 @register_vjp(np.hypot, broadcasting=True)
 def np_hypot(g, ans, x, y):
-    return g * x / ans, g * y / ans
+    return g * x / np.where(ans == 0, 1.0, ans), g * y / np.where(ans == 0, 1.0, ans)
 
 
 @register_vjp(np.logaddexp, broadcasting=True)
