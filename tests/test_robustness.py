@@ -309,8 +309,7 @@ CASES = [
     binary("np.logaddexp", "np.logaddexp(a, b)", lambda a, b: mp.log(mp.exp(a) + mp.exp(b)),
            lambda a, b: (1 / (1 + mp.exp(b - a)), 1 / (1 + mp.exp(a - b))),
            PAIRS + [(0.0, 0.0), (800.0, -800.0), (-800.0, 800.0), (1e300, -1e300),
-                    (-745.0, -745.0), (30.0, 0.0), (-1e300, -1e300)],
-           rtol=1e-13),  # exp(b - a) is conditioned by |b - a| ~ 800: 800 * 1.1e-16
+                    (-745.0, -745.0), (30.0, 0.0), (-1e300, -1e300)]),
     binary("np.mod", "np.mod(a, b)", lambda a, b: a - b * mp.floor(a / b),
            lambda a, b: (mpf(1), -mp.floor(a / b)),
            [(1e-300, 1.0), (5.5, 2.0), (1e300, 3.0), (-1e-170, 1e-200), (7.25, 1e-300)],
@@ -329,9 +328,9 @@ CASES = [
                  "the composition is not; the stable forms below pass"}),
     unary("sigmoid_logaddexp", "np.exp(-np.logaddexp(0.0, -x))", _sigmoid,
           _dsigmoid,
-          [-800.0, -745.0, -700.0, -30.0, 0.0, 30.0, 700.0, 800.0], rtol=1e-13),
+          [-800.0, -745.0, -700.0, -30.0, 0.0, 30.0, 700.0, 800.0]),
     unary("softplus", "np.logaddexp(0.0, x)", lambda x: mp.log1p(mp.exp(x)), _sigmoid,
-          [-800.0, -745.0, -30.0, 0.0, 30.0, 800.0, 1e300, -1e300], rtol=1e-13),
+          [-800.0, -745.0, -30.0, 0.0, 30.0, 800.0, 1e300, -1e300]),
     unary("log_exp", "np.log(np.exp(x))", lambda x: x, lambda x: mpf(1),
           [-700.0, -30.0, 0.0, 1e-300, 30.0, 700.0, 709.7, 710.0], probe=(0.3,),
           xfail={(710.0,): "exp(710) overflows, so the primal is log(inf) = inf, not 710; "
@@ -339,7 +338,7 @@ CASES = [
     binary("norm2", "np.linalg.norm(np.array([a, b]))", _hyp, _dhyp,
            [(1e-200, 1e-200), (1e200, 1e200), (3.0, 4.0), (1e-300, 1.0), (1e300, -1e300),
             (5e-324, 5e-324), (0.0, 0.0)],
-           array=False, rtol=1e-15 * 8, probe=(0.3, 0.4)),
+           array=False, probe=(0.3, 0.4)),
 ]
 
 # ---------------------------------------------------------------- the generated module
