@@ -61,7 +61,7 @@ EXP = [-1e300, -745.0, -700.0, -30.0, -1e-300, 0.0, 5e-324, 1e-300, 30.0, 700.0,
        710.0, 1e300]
 HYPERBOLIC = both([5e-324, 1e-300, 1e-30, 1.0, 30.0, 700.0, 710.0, 711.0, 1e300]) + ZEROS
 BELOW_ONE = 1.0 - 2.0 ** -53  # the largest float below 1
-UNIT = both(SMALL + [0.5, 0.999, 1.0 - 1e-10, BELOW_ONE]) + ZEROS
+UNIT = both(SMALL + [0.5, 0.999, 1.0 - 1e-10, BELOW_ONE, 1.0]) + ZEROS  # ±1: derivative inf
 PAIRS = [(1e-170, 1e-170), (-1e-170, 1e-170), (1e-170, -1e-170), (1e-300, 1e300),
          (1e300, 1e-300), (1e200, 1e200), (1e-200, 1e-200), (5e-324, 1.0), (1.0, 5e-324),
          (1e-310, 3.0), (3.0, 1e-310), (1.0, 1e-170), (1e300, 1e300), (-1e300, 1e-300)]
@@ -83,7 +83,15 @@ XF_HYPOT = {(5e-324, 5e-324): "hypot of subnormals has a few significant bits, s
 # |x| ~ 19 (true sech**2(20) = 1.7e-17), as in JAX and PyTorch, which use the same form.
 TANH_ATOL = 2.3e-16
 
+XF_PYFLOAT = ("raises ZeroDivisionError: at the domain's edge the rule g / x divides two "
+              "Python floats (the array path gives inf); kept as `g / x` for readable "
+              "generated code, documented in docs/numerical-stability.md")
+
 # ---------------------------------------------------------------- references (mpmath)
+
+
+def _inv(d):  # 1 / d, inf at the domain's edge (asin, acos, atanh at ±1)
+    return mp.inf if d == 0 else 1 / d
 
 
 def _sign(x):
@@ -214,9 +222,9 @@ CASES = [
     unary("math.cos", "math.cos(x)", mp.cos, lambda x: -mp.sin(x), ALL, array=False),
     unary("math.tan", "math.tan(x)", mp.tan, lambda x: mp.sec(x) ** 2,
           ALL + [1.5707963267948966, -1.5707963267948966], array=False),
-    unary("math.asin", "math.asin(x)", mp.asin, lambda x: 1 / mp.sqrt(1 - x * x), UNIT,
+    unary("math.asin", "math.asin(x)", mp.asin, lambda x: _inv(mp.sqrt(1 - x * x)), UNIT,
           array=False),
-    unary("math.acos", "math.acos(x)", mp.acos, lambda x: -1 / mp.sqrt(1 - x * x), UNIT,
+    unary("math.acos", "math.acos(x)", mp.acos, lambda x: -_inv(mp.sqrt(1 - x * x)), UNIT,
           array=False),
     unary("math.atan", "math.atan(x)", mp.atan, lambda x: 1 / (1 + x * x), ALL, array=False),
     binary("math.atan2", "math.atan2(a, b)", mp.atan2,
@@ -239,9 +247,10 @@ CASES = [
     # ---- numpy elementwise
     unary("np.exp", "np.exp(x)", mp.exp, mp.exp, EXP),
     unary("np.expm1", "np.expm1(x)", mp.expm1, mp.exp, EXP),
-    unary("np.log", "np.log(x)", mp.log, lambda x: 1 / x, POS),
-    unary("np.log1p", "np.log1p(x)", mp.log1p, lambda x: 1 / (1 + x),
-          POS + ZEROS + [-1e-300, -5e-324, -1e-30, -0.5, -BELOW_ONE]),
+    unary("np.log", "np.log(x)", mp.log, lambda x: _inv(x), POS + [0.0],
+          xfail={(0.0,): XF_PYFLOAT}),
+    unary("np.log1p", "np.log1p(x)", mp.log1p, lambda x: _inv(1 + x),
+          POS + ZEROS + [-1e-300, -5e-324, -1e-30, -0.5, -BELOW_ONE, -1.0]),
     unary("np.log2", "np.log2(x)", lambda x: mp.log(x, 2), lambda x: 1 / (x * mp.log(2)), POS),
     unary("np.log10", "np.log10(x)", mp.log10, lambda x: 1 / (x * mp.log(10)), POS),
     unary("np.sqrt", "np.sqrt(x)", mp.sqrt,
@@ -256,8 +265,8 @@ CASES = [
     unary("np.cos", "np.cos(x)", mp.cos, lambda x: -mp.sin(x), ALL),
     unary("np.tan", "np.tan(x)", mp.tan, lambda x: mp.sec(x) ** 2,
           ALL + [1.5707963267948966, -1.5707963267948966]),
-    unary("np.arcsin", "np.arcsin(x)", mp.asin, lambda x: 1 / mp.sqrt(1 - x * x), UNIT),
-    unary("np.arccos", "np.arccos(x)", mp.acos, lambda x: -1 / mp.sqrt(1 - x * x), UNIT),
+    unary("np.arcsin", "np.arcsin(x)", mp.asin, lambda x: _inv(mp.sqrt(1 - x * x)), UNIT),
+    unary("np.arccos", "np.arccos(x)", mp.acos, lambda x: -_inv(mp.sqrt(1 - x * x)), UNIT),
     unary("np.arctan", "np.arctan(x)", mp.atan, lambda x: 1 / (1 + x * x), ALL),
     unary("np.sinh", "np.sinh(x)", mp.sinh, mp.cosh, HYPERBOLIC),
     unary("np.cosh", "np.cosh(x)", mp.cosh, mp.sinh, HYPERBOLIC),
@@ -266,7 +275,7 @@ CASES = [
     unary("np.arcsinh", "np.arcsinh(x)", mp.asinh, lambda x: 1 / mp.sqrt(x * x + 1), ALL),
     unary("np.arccosh", "np.arccosh(x)", mp.acosh, lambda x: 1 / mp.sqrt(x * x - 1),
           [1.0 + 2.0 ** -52, 1.0 + 1e-10, 2.0, 1e30, 1e150, 1e300], probe=(1.7,)),
-    unary("np.arctanh", "np.arctanh(x)", mp.atanh, lambda x: 1 / (1 - x * x), UNIT),
+    unary("np.arctanh", "np.arctanh(x)", mp.atanh, lambda x: _inv(1 - x * x), UNIT),
     unary("np.exp2", "np.exp2(x)", lambda x: mp.power(2, x),
           lambda x: mp.power(2, x) * mp.log(2),
           [-1e300, -1074.0, -1000.0, 0.0, 5e-324, 1000.0, 1023.9, 1024.0, 1e300],
@@ -290,7 +299,8 @@ CASES = [
            lambda a, b: (mpf(1), mpf(-1)), PAIRS),
     binary("np.multiply", "np.multiply(a, b)", lambda a, b: a * b, lambda a, b: (b, a), PAIRS),
     binary("np.divide", "np.divide(a, b)", lambda a, b: a / b,
-           lambda a, b: (1 / b, -a / b ** 2), PAIRS),
+           lambda a, b: (_inv(b), -a * _inv(b ** 2)), PAIRS + [(1.0, 0.0)],
+           xfail={(1.0, 0.0): XF_PYFLOAT}),
     binary("np.power", "np.power(a, b)", mp.power,
            lambda a, b: (_pow_dx(a, b), _pow_dy(a, b)), POW_PAIRS),
     binary("np.maximum", "np.maximum(a, b)", max,

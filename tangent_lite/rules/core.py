@@ -204,12 +204,12 @@ def math_tan(g, ans, x):
 
 @register_vjp(math.asin)
 def math_asin(g, ans, x):
-    return g / math.sqrt((1.0 - x) * (1.0 + x))
+    return g / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(math.acos)
 def math_acos(g, ans, x):
-    return -g / math.sqrt((1.0 - x) * (1.0 + x))
+    return -g / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(math.atan)
@@ -276,7 +276,8 @@ def np_log(g, ans, x):
 
 @register_vjp(np.log1p)
 def np_log1p(g, ans, x):
-    return g / (1.0 + x)
+    # np.add: inf at x = -1 also for a Python float x, where 1.0 / 0.0 would raise
+    return g / np.add(1.0, x)
 
 
 @register_vjp(np.log2)
@@ -530,7 +531,8 @@ def np_arccosh(g, ans, x):
 
 @register_vjp(np.arctanh)
 def np_arctanh(g, ans, x):
-    return g / ((1.0 - x) * (1.0 + x))
+    # np.multiply: inf at x = ±1 also for a Python float x, where 1.0 / 0.0 would raise
+    return g / np.multiply(1.0 - x, 1.0 + x)
 
 
 @register_vjp(np.exp2)
