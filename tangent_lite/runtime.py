@@ -338,6 +338,24 @@ def var_grad(g, x, axis=None, ddof=0, keepdims=False):
     return g * 2.0 * (x - np.mean(x, axis=axis, keepdims=True)) / (n - ddof)
 
 
+def std_grad(g, x, axis=None, ddof=0, keepdims=False):
+    """Cotangent of ``np.std(x, axis, ddof=ddof)``: (x - mean) / ((n - ddof) * std).
+
+    Computed from the deviations rescaled by their largest magnitude, so it stays
+    right where the variance underflows (deviations of 1e-170) or overflows (1e300);
+    0 where all deviations are 0: the std is a norm of them, and a norm's gradient
+    is 0 at 0 (instead of 0 / 0).
+    """
+    n = np.size(x) if axis is None else np.shape(x)[axis]
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    d = x - np.mean(x, axis=axis, keepdims=True)
+    big = np.max(np.abs(d), axis=axis, keepdims=True) if np.size(x) else 1.0
+    ds = d / np.where(big == 0, 1.0, big)
+    s = np.sqrt(np.sum(ds * ds, axis=axis, keepdims=True) / (n - ddof))
+    return np.where(s == 0, 0.0, g * ds / ((n - ddof) * np.where(s == 0, 1.0, s)))
+
+
 def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
     """Cotangent of ``np.linalg.norm`` for the 2-norm (Frobenius for matrices) and the
     1-norm of vectors; 0 where the norm is 0."""

@@ -38,6 +38,7 @@ from ..runtime import norm_grad as _norm_grad
 from ..runtime import prod_grad as _prod_grad
 from ..runtime import stack_grad as _stack_grad
 from ..runtime import var_grad as _var_grad
+from ..runtime import std_grad as _std_grad
 from ..runtime import expand_reduced as _expand_reduced
 from ..runtime import extremum_grad as _extremum_grad
 from ..runtime import item_grad as _item_grad
@@ -699,7 +700,7 @@ def np_var(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @register_vjp(np.std)
 def np_std(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return _var_grad(g / (2.0 * ans), x, axis, ddof, keepdims)
+    return _std_grad(g, x, axis, ddof, keepdims)
 
 
 @register_vjp(np.trace)
@@ -800,7 +801,7 @@ def m_var(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @register_method_vjp("std")
 def m_std(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return _var_grad(g / (2.0 * ans), x, axis, ddof, keepdims)
+    return _std_grad(g, x, axis, ddof, keepdims)
 
 
 @register_method_vjp("squeeze")
