@@ -124,6 +124,14 @@ def vjp(f=None, wrt=0, *, optimize=True, verbose=False):
     return _finish(_transform(f, "vjp", wrt, optimize, verbose), wrt)
 
 
+def jvp(f=None, wrt=0, *, optimize=True, verbose=False):
+    """``f_jvp(*args, *tangents) -> (f(*args), directional derivative)``, one tangent per
+    ``wrt`` argument, by forward-mode source transformation (no tape)."""
+    if f is None:
+        return functools.partial(jvp, wrt=wrt, optimize=optimize, verbose=verbose)
+    return _finish(_transform(f, "jvp", wrt, optimize, verbose), wrt)
+
+
 def _finish(fn, wrt):
     return fn
 

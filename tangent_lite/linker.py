@@ -17,7 +17,8 @@ from . import runtime
 RUNTIME_HELPERS = {
     "_unbroadcast": runtime.unbroadcast, "_dense": runtime.dense, "_add_at": runtime.add_at,
     "_add": runtime.add, "_copy": runtime.copy, "_scalar_seed": runtime.scalar_seed,
-    "_seed": runtime.seed, "_like": runtime.like,
+    "_seed": runtime.seed, "_like": runtime.like, "_zeros_like": runtime.zeros_like,
+    "_owned": runtime.owned, "_broadcast_like": runtime.broadcast_like,
 }
 
 

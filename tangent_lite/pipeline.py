@@ -25,6 +25,7 @@ from .naming import Names, names_in
 from .normalize import local_names, normalize
 from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs, inline_temps,
                        merge_rebinds, zero_prop)
+from .forward import ZERO, Forward
 from .reverse import MARKER, Reverse
 
 TAPE = "_tape"
@@ -75,7 +76,69 @@ class ModuleBuilder:
         return fwd, bwd
 
 
+    def request_jvp(self, fn, active, origin, caller_info, known=None):
+        """The name of the forward-mode function of ``fn`` for these active parameters,
+        and the names of its tangent parameters (keyword-only: ``jvp_g(x, *, dx)``)."""
+        known = known or {}
+        key = (fn, active, tuple((k, id(v)) for k, v in sorted(known.items())), "jvp")
+        if key in self.memo:
+            return self.memo[key]
+        name = self.linker.bind("jvp_" + fn.__name__, ("generated", key, "jvp"))
+        try:
+            fdef, info = frontend.parse_function(fn)
+        except SourceError as exc:
+            raise caller_info.error(
+                type(exc), f"cannot differentiate {fn.__qualname__}(): {exc.message}", origin,
+                f"register a rule: @tl.register_jvp({fn.__name__})") from None
+        fence.check(fdef, info)
+        fence.check_aliasing(fdef, info)
+        names = Names(names_in(fdef))
+        tangents = {p: names.tangent(p) for p in active}
+        self.memo[key] = (name, tangents)
+        normalize(fdef, info, names)
+        scope = AN.Scope(fn, known)
+        tr = Forward(fdef, info, scope, names, list(active), self)
+        self.functions.append((build_forward(tr, name, self.optimize, entry=False), info, scope))
+        return name, tangents
+
+
 # ---------------------------------------------------------------- assembling functions
+
+def build_forward(tr, name, optimize, entry=True):
+    """``jvp_f(*args, *tangents) -> (value, tangent)``; a callee takes its tangents by
+    keyword, ``jvp_g(x, y, *, dx)``, so defaults and keywords keep working."""
+    body = tr.block(tr.body)
+    out = tr.out
+    heads = []
+    for p in tr.wrt:
+        if p in tr.inplace and p in tr.active:
+            heads.append(A.assign(A.store(tr.tan(p)), A.call(
+                _helper(tr, "_owned"), [A.load(tr.tan(p)), A.load(p)])))
+    if isinstance(out, gast.Name) and out.id in tr.active:
+        dout = A.load(tr.tan(out.id))
+    elif isinstance(out, gast.Name) and not tr.is_scalar(out):
+        dout = A.call(_helper(tr, "_zeros_like"), [A.load(out.id)])
+    else:
+        dout = A.const(0.0)
+    ret = gast.Return(value=gast.Tuple(elts=[A.to_load(out), dout], ctx=gast.Load()))
+    A.set_origin(ret, tr.ret_origin)
+    body = dce(heads + body + [ret])
+    if optimize:
+        body = fold_signs(inline_temps(merge_rebinds(body), tr.names.temps))
+    leftover = [n for n in gast.walk(gast.Module(body=body, type_ignores=[]))
+                if isinstance(n, gast.Name) and n.id == ZERO]
+    assert not leftover, "a symbolic zero was left in the generated code"
+    args = _arguments(tr.fdef)
+    tangent_args = [gast.Name(id=tr.tan(p), ctx=gast.Param(), annotation=None,
+                              type_comment=None) for p in tr.wrt]
+    if entry:
+        args.defaults = []  # the tangents follow every positional argument
+        args.args.extend(tangent_args)
+    else:
+        args.kwonlyargs.extend(tangent_args)
+        args.kw_defaults.extend([None] * len(tangent_args))
+    return _function(name, args, body)
+
 
 def _adjoint_inits(tr, skip=()):
     out = []
@@ -585,7 +648,7 @@ def load(source, namespace, entry):
 
 
 def build(fn, mode, wrt_names, optimize=True, single=None, known=None):
-    """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp} of ``fn``."""
+    """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp, jvp} of ``fn``."""
     fdef, info = frontend.parse_function(fn)
     fence.check(fdef, info)
     fence.check_aliasing(fdef, info)
@@ -595,12 +658,16 @@ def build(fn, mode, wrt_names, optimize=True, single=None, known=None):
     scope = AN.Scope(fn, known)
     entry = builder.linker.bind(f"{mode}_{fdef.name if fn.__name__ == '<lambda>' else fn.__name__}",
                                 ("generated", fn, mode))
-    # grad checks that the output is a scalar before its backward sweep runs
-    tr = Reverse(fdef, info, scope, names, wrt_names, builder,
-                 scalar_output=mode in ("grad", "value_and_grad"), uniform=optimize)
-    if single is None:
-        single = len(wrt_names) == 1
-    main = build_entry(tr, entry, mode, optimize, single)
+    if mode == "jvp":
+        main = build_forward(Forward(fdef, info, scope, names, wrt_names, builder), entry,
+                             optimize)
+    else:
+        # grad checks that the output is a scalar before its backward sweep runs
+        tr = Reverse(fdef, info, scope, names, wrt_names, builder,
+                     scalar_output=mode in ("grad", "value_and_grad"), uniform=optimize)
+        if single is None:
+            single = len(wrt_names) == 1
+        main = build_entry(tr, entry, mode, optimize, single)
     functions = builder.functions + [(main, info, scope)]
     for f, _, sc in functions:
         link(f, sc, builder.linker)

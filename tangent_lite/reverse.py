@@ -728,78 +728,12 @@ class Reverse:
         return out
 
     def bind(self, rule, args, keywords, origin):
-        bound = {}
-        params = rule.params
-        i = 0
-        for p in params:
-            if p.kind == p.VAR_POSITIONAL:
-                bound[p.name] = gast.Tuple(elts=[A.deepcopy(a) for a in args[i:]],
-                                           ctx=gast.Load())
-                i = len(args)
-                break
-            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-                break
-            if i < len(args):
-                bound[p.name] = args[i]
-                i += 1
-        if i < len(args):
-            raise self.error(NoRuleError, f"{rule.name}() got more arguments than its rule "
-                             f"{rule.template.__name__} accepts", origin)
-        names = {p.name for p in params}
-        for k in keywords:
-            if k.arg not in names:
-                raise self.error(NoRuleError, f"the rule for {rule.name}() has no argument "
-                                 f"{k.arg!r}", origin, "pass it by position or extend the rule")
-            bound[k.arg] = k.value
-        for p in params:
-            if p.name not in bound and p.kind != p.VAR_POSITIONAL:
-                if p.default is inspect.Parameter.empty:
-                    raise self.error(NoRuleError, f"{rule.name}() is missing the argument "
-                                     f"{p.name!r} its rule needs", origin)
-                lit = _literal(p.default)
-                if lit is None:
-                    lit = A.load(self.linker.bind(f"_{p.name}_default", p.default))
-                    lit.tl_linked = True
-                bound[p.name] = lit
-            elif p.kind == p.VAR_POSITIONAL and p.name not in bound:
-                bound[p.name] = gast.Tuple(elts=[], ctx=gast.Load())
-        return bound
+        return bind_arguments(rule, args, keywords, origin, self.info, self.linker)
 
     def substitute(self, rule, fdef, bound, g, ans):
-        """The rule's body with names substituted and constant tests folded.
-
-        Returns ``(statements, returned expression)``, or ``(None, None)`` when the
-        body is not a straight line ending in a return (the rule is then called).
-        """
-        import builtins
-        body = A.deepcopy(fdef.body)
-        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
-            body = body[1:]
         mapping = {rule.g_name: A.load(g), rule.ans_name: A.load(ans)}
-        for p, node in bound.items():
-            mapping[p] = node
-        local = set()
-        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                local.add(n.id)
-        for name in sorted(local - set(mapping)):
-            mapping[name] = A.load(self.names.fresh("_t"))
-        glb = rule.template.__globals__
-        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
-            if isinstance(n, gast.Name) and n.id not in mapping and not getattr(
-                    n, "tl_linked", False):
-                obj = glb.get(n.id, AN._MISSING)
-                if obj is AN._MISSING:
-                    if getattr(builtins, n.id, AN._MISSING) is not AN._MISSING:
-                        continue
-                    return None, None
-                mapping[n.id] = _linked(self.linker.bind(n.id, obj, glb.get("__name__")))
-        body = _fold_block([A.rename(s, mapping) for s in body])
-        if not body or not isinstance(body[-1], gast.Return) or not all(
-                isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
-                for s in body[:-1]):
-            return None, None
-        return body[:-1], body[-1].value
+        mapping.update(bound)
+        return substitute_template(rule, fdef, mapping, self.names, self.linker)
 
     # -- calls of other user functions
     def user_call(self, name, value, info, stmt, origin):
@@ -841,6 +775,82 @@ class Reverse:
             bwd.append(accum(self.adj(bound[p].id), part, g, origin=origin, add=True,
                              linker=self.linker))
         return [fwd], bwd
+
+
+def bind_arguments(rule, args, keywords, origin, info, linker):
+    """Bind a call's argument nodes to the parameters of a rule template."""
+    bound = {}
+    params = rule.params
+    i = 0
+    for p in params:
+        if p.kind == p.VAR_POSITIONAL:
+            bound[p.name] = gast.Tuple(elts=[A.deepcopy(a) for a in args[i:]],
+                                       ctx=gast.Load())
+            i = len(args)
+            break
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            break
+        if i < len(args):
+            bound[p.name] = args[i]
+            i += 1
+    if i < len(args):
+        raise info.error(NoRuleError, f"{rule.name}() got more arguments than its rule "
+                         f"{rule.template.__name__} accepts", origin)
+    names = {p.name for p in params}
+    for k in keywords:
+        if k.arg not in names:
+            raise info.error(NoRuleError, f"the rule for {rule.name}() has no argument "
+                             f"{k.arg!r}", origin, "pass it by position or extend the rule")
+        bound[k.arg] = k.value
+    for p in params:
+        if p.name not in bound and p.kind != p.VAR_POSITIONAL:
+            if p.default is inspect.Parameter.empty:
+                raise info.error(NoRuleError, f"{rule.name}() is missing the argument "
+                                 f"{p.name!r} its rule needs", origin)
+            lit = _literal(p.default)
+            if lit is None:
+                lit = A.load(linker.bind(f"_{p.name}_default", p.default))
+                lit.tl_linked = True
+            bound[p.name] = lit
+        elif p.kind == p.VAR_POSITIONAL and p.name not in bound:
+            bound[p.name] = gast.Tuple(elts=[], ctx=gast.Load())
+    return bound
+
+
+def substitute_template(rule, fdef, mapping, names, linker):
+    """The rule's body with names substituted (``mapping``: parameter -> node) and
+    constant tests folded.
+
+    Returns ``(statements, returned expression)``, or ``(None, None)`` when the
+    body is not a straight line ending in a return (the rule is then called).
+    """
+    import builtins
+    body = A.deepcopy(fdef.body)
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+        body = body[1:]
+    mapping = dict(mapping)
+    local = set()
+    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            local.add(n.id)
+    for name in sorted(local - set(mapping)):
+        mapping[name] = A.load(names.fresh("_t"))
+    glb = rule.template.__globals__
+    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, gast.Name) and n.id not in mapping and not getattr(
+                n, "tl_linked", False):
+            obj = glb.get(n.id, AN._MISSING)
+            if obj is AN._MISSING:
+                if getattr(builtins, n.id, AN._MISSING) is not AN._MISSING:
+                    continue
+                return None, None
+            mapping[n.id] = _linked(linker.bind(n.id, obj, glb.get("__name__")))
+    body = _fold_block([A.rename(s, mapping) for s in body])
+    if not body or not isinstance(body[-1], gast.Return) or not all(
+            isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
+            for s in body[:-1]):
+        return None, None
+    return body[:-1], body[-1].value
 
 
 def _index_value(sl):

@@ -182,6 +182,48 @@ def extremum_grad(g, ans, x, axis=None, keepdims=False):
     return g * mask / np.sum(mask, axis=axis, keepdims=True)
 
 
+def extremum_jvp(ans, x, dx, axis=None, keepdims=False):
+    """Tangent of max/min reductions; ties share it evenly (as the cotangent)."""
+    full = ans if axis is None or keepdims else np.expand_dims(ans, axis)
+    mask = np.asarray(x) == full
+    share = np.where(mask, dx, 0.0) / np.sum(mask, axis=axis, keepdims=True)
+    return np.sum(share, axis=axis, keepdims=keepdims)
+
+
+def zeros_like(x):
+    """A zero tangent with the structure of ``x``: 0.0, a float array, or a container."""
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, dtype=x.dtype if np.issubdtype(x.dtype, np.inexact)
+                        else float)
+    if isinstance(x, (list, tuple)):
+        out = [zeros_like(v) for v in x]
+        return tuple(out) if isinstance(x, tuple) else out
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if x is None or isinstance(x, (bool, str)):
+        return None
+    return 0.0
+
+
+def owned(t, x):
+    """A tangent for ``x`` that may be updated in place: a fresh copy of ``t``."""
+    if isinstance(x, list):
+        return [t_ for t_ in t] if isinstance(t, (list, tuple)) else [t] * len(x)
+    if isinstance(x, np.ndarray) or np.ndim(t):
+        dtype = x.dtype if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.inexact) \
+            else float
+        return np.array(np.broadcast_to(t, np.shape(x)), dtype=dtype)
+    return t
+
+
+def broadcast_like(t, x):
+    """The tangent ``t`` broadcast to the shape of ``x`` (a symbolic zero made it smaller)."""
+    shape = np.shape(x)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
 def matmul_gx(g, x, y):
     """Cotangent of ``x`` in ``x @ y`` (1-D operands included)."""
     xd, yd = np.ndim(x), np.ndim(y)
