@@ -563,3 +563,66 @@ def pinv_grad(g, ans, a):
     return (-pt @ gt @ pt
             + (eye_m - a @ p).T @ np.swapaxes(gt, -1, -2) @ p @ pt
             + pt @ p @ np.swapaxes(gt, -1, -2) @ (eye_n - p @ a).T)
+
+
+# ---------------------------------------------------------------- forward-mode helpers
+
+
+def _is_zero_tangent(t):
+    return isinstance(t, (int, float)) and not isinstance(t, bool) and t == 0
+
+
+def builtin_extremum_jvp(ans, x, rest, dx, drest):
+    """Tangent of the builtin ``max``/``min``; ties share it evenly (as the cotangent)."""
+    if not rest:
+        if isinstance(x, np.ndarray):
+            return extremum_jvp(ans, x, dx, 0)
+        hits = [1.0 if xi == ans else 0.0 for xi in x]
+        if _is_zero_tangent(dx):
+            return 0.0
+        return sum(h * t for h, t in zip(hits, dx)) / sum(hits)
+    args = (x,) + tuple(rest)
+    tangents = (dx,) + tuple(drest)
+    hits = [1.0 if a == ans else 0.0 for a in args]
+    return sum(h * t for h, t in zip(hits, tangents)) / sum(hits)
+
+
+def einsum_jvp(subscripts, operands, doperands):
+    """Tangent of ``np.einsum(subscripts, *operands)``: each operand replaced by its
+    tangent in turn, the terms summed (zero tangents skipped)."""
+    out = 0.0
+    for k, d in enumerate(doperands):
+        if _is_zero_tangent(d):
+            continue
+        ops = list(operands)
+        ops[k] = d
+        out = out + np.einsum(subscripts, *ops)
+    return out
+
+
+def prod_jvp(ans, x, dx, axis=None, keepdims=False):
+    """Tangent of ``np.prod``: exact when some factors are zero (products of the others)."""
+    others = prod_grad(np.ones(np.shape(ans)), ans, x, axis, keepdims)
+    return np.sum(others * dx, axis=axis, keepdims=keepdims)
+
+
+def norm_jvp(ans, x, dx, ord=None, axis=None, keepdims=False):
+    """Tangent of ``np.linalg.norm`` for the cases ``norm_grad`` covers; 0 where the
+    2-norm is 0, ties of the inf-norm share the tangent."""
+    full = ans if axis is None or keepdims else np.expand_dims(ans, axis)
+    if ord in (None, 2, "fro") and (ord != 2 or np.ndim(x) == 1 or axis is not None):
+        safe = np.where(full == 0, 1.0, full)
+        out = np.where(full == 0, 0.0, x * dx / safe)
+        return np.sum(out, axis=axis, keepdims=keepdims)
+    if ord == 1 and (np.ndim(x) == 1 or axis is not None):
+        return np.sum(np.sign(x) * dx, axis=axis, keepdims=keepdims)
+    if ord in (np.inf, -np.inf) and (np.ndim(x) == 1 or axis is not None):
+        hits = np.abs(x) == full
+        share = np.sign(x) * hits * dx / np.sum(hits, axis=axis, keepdims=True)
+        return np.sum(share, axis=axis, keepdims=keepdims)
+    if ord in (2, -2) and np.ndim(x) == 2 and axis is None:
+        u, s, vt = np.linalg.svd(x)
+        k = 0 if ord == 2 else len(s) - 1
+        out = u[:, k] @ dx @ vt[k]
+        return np.reshape(out, (1, 1)) if keepdims else out
+    raise ValueError("the norm rule covers ord=None, 2 (vectors), 'fro' and 1 (vectors)")

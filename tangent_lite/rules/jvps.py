@@ -18,8 +18,13 @@ import operator
 
 import numpy as np
 
+from ..runtime import builtin_extremum_jvp as _builtin_extremum_jvp
+from ..runtime import einsum_jvp as _einsum_jvp
 from ..runtime import extremum_jvp as _extremum_jvp
 from ..runtime import inside as _inside
+from ..runtime import norm_jvp as _norm_jvp
+from ..runtime import prod_jvp as _prod_jvp
+from ..runtime import sinc_grad as _sinc_grad
 from .registry import register_jvp, register_method_jvp
 
 # ---------------------------------------------------------------- operators
@@ -351,7 +356,6 @@ def ravel(ans, x, dx):
     return np.ravel(dx)
 
 
-@register_jvp(np.copy)
 @register_jvp(np.array)
 @register_jvp(np.asarray)
 def copy(ans, x, dx, dtype=None):
@@ -393,3 +397,269 @@ def m_astype(ans, x, dtype, dx, ddtype):
 def m_transpose(ans, x, *axes, dx=0.0, daxes=()):
     return np.transpose(dx, *axes)
 
+
+
+@register_jvp(np.copy)
+def np_copy(ans, x, dx):
+    return np.array(dx, dtype=float)
+
+# ---------------------------------------------------------------- builtins, continued
+
+
+@register_jvp(builtins.list)
+def list_(ans, x, dx):
+    return list(dx)
+
+
+@register_jvp(builtins.tuple)
+def tuple_(ans, x, dx):
+    return tuple(dx)
+
+
+@register_jvp(builtins.sum)
+def builtin_sum(ans, xs, start=0, dxs=0.0, dstart=0.0):
+    return sum(dxs) + dstart
+
+
+@register_jvp(builtins.max)
+@register_jvp(builtins.min)
+def builtin_extremum(ans, x, *rest, dx=0.0, drest=()):
+    return _builtin_extremum_jvp(ans, x, rest, dx, drest)
+
+# ---------------------------------------------------------------- numpy, continued
+
+
+@register_jvp(np.sinc)
+def sinc(ans, x, dx):
+    return dx * _sinc_grad(x)
+
+
+@register_jvp(np.inner)
+def inner(ans, x, y, dx, dy):
+    return np.inner(dx, y) + np.inner(x, dy)
+
+
+@register_jvp(np.tensordot)
+def tensordot(ans, a, b, da, db, axes=2):
+    return np.tensordot(da, b, axes) + np.tensordot(a, db, axes)
+
+
+@register_jvp(np.kron)
+def kron(ans, a, b, da, db):
+    return np.kron(da, b) + np.kron(a, db)
+
+
+@register_jvp(np.cross)
+def cross(ans, a, b, da, db):
+    return np.cross(da, b) + np.cross(a, db)
+
+
+@register_jvp(np.einsum)
+def einsum(ans, subscripts, *operands, dsubscripts=None, doperands=()):
+    return _einsum_jvp(subscripts, operands, doperands)
+
+
+@register_jvp(np.cumsum)
+def cumsum(ans, x, dx, axis=None):
+    return np.cumsum(dx, axis)
+
+
+@register_jvp(np.prod)
+def prod(ans, x, dx, axis=None, keepdims=False):
+    return _prod_jvp(ans, x, dx, axis, keepdims)
+
+
+@register_jvp(np.var)
+def var(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centred = x - np.mean(x, axis=axis, keepdims=True)
+    return 2.0 * np.sum(centred * dx, axis=axis, keepdims=keepdims) / (
+        np.size(x) / np.size(ans) - ddof)
+
+
+@register_jvp(np.std)
+def std(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centred = x - np.mean(x, axis=axis, keepdims=True)
+    return np.sum(centred * dx, axis=axis, keepdims=keepdims) / (
+        np.size(x) / np.size(ans) - ddof) / ans
+
+
+@register_jvp(np.trace)
+def trace(ans, a, da):
+    return np.trace(da)
+
+
+@register_jvp(np.linalg.norm)
+def norm(ans, x, dx, ord=None, axis=None, keepdims=False):
+    return _norm_jvp(ans, x, dx, ord, axis, keepdims)
+
+
+@register_jvp(np.swapaxes)
+def swapaxes(ans, x, dx, axis1, axis2):
+    return np.swapaxes(dx, axis1, axis2)
+
+
+@register_jvp(np.atleast_1d)
+@register_jvp(np.atleast_2d)
+def atleast(ans, x, dx):
+    return np.reshape(dx, np.shape(ans))
+
+
+@register_jvp(np.expand_dims)
+def expand_dims(ans, x, dx, axis):
+    return np.expand_dims(dx, axis)
+
+
+@register_jvp(np.squeeze)
+def squeeze(ans, x, dx, axis=None):
+    return np.squeeze(dx, axis)
+
+
+@register_jvp(np.diag)
+def diag(ans, x, dx, k=0):
+    return np.diag(dx, k)
+
+
+@register_jvp(np.flip)
+def flip(ans, x, dx, axis=None):
+    return np.flip(dx, axis)
+
+
+@register_jvp(np.roll)
+def roll(ans, x, shift, dx, dshift, axis=None):
+    return np.roll(dx, shift, axis)
+
+
+@register_jvp(np.tril)
+def tril(ans, x, dx, k=0):
+    return np.tril(dx, k)
+
+
+@register_jvp(np.triu)
+def triu(ans, x, dx, k=0):
+    return np.triu(dx, k)
+
+
+@register_jvp(np.broadcast_to)
+def broadcast_to(ans, x, shape, dx, dshape):
+    return np.broadcast_to(dx, shape)
+
+
+@register_jvp(np.moveaxis)
+def moveaxis(ans, x, source, destination, dx, dsource, ddestination):
+    return np.moveaxis(dx, source, destination)
+
+
+@register_jvp(np.tile)
+def tile(ans, x, reps, dx, dreps):
+    return np.tile(dx, reps)
+
+
+@register_jvp(np.repeat)
+def repeat(ans, x, repeats, dx, drepeats, axis=None):
+    return np.repeat(dx, repeats, axis)
+
+
+@register_jvp(np.pad)
+def pad(ans, x, pad_width, dx, dpad_width, mode="constant", constant_values=0):
+    return np.pad(dx, pad_width, mode)
+
+
+@register_jvp(np.take)
+def take(ans, x, indices, dx, dindices, axis=None):
+    return np.take(dx, indices, axis)
+
+
+@register_jvp(np.split)
+def split(ans, x, indices_or_sections, dx, dindices_or_sections, axis=0):
+    return np.split(dx, indices_or_sections, axis)
+
+
+@register_jvp(np.concatenate)
+def concatenate(ans, arrays, darrays, axis=0):
+    return np.concatenate(darrays, axis)
+
+
+@register_jvp(np.stack)
+def stack(ans, arrays, darrays, axis=0):
+    return np.stack(darrays, axis)
+
+
+@register_jvp(np.vstack)
+def vstack(ans, arrays, darrays):
+    return np.vstack(darrays)
+
+
+@register_jvp(np.hstack)
+def hstack(ans, arrays, darrays):
+    return np.hstack(darrays)
+
+# ---------------------------------------------------------------- linear algebra
+
+
+@register_jvp(np.linalg.inv)
+def inv(ans, a, da):
+    return -ans @ da @ ans
+
+
+@register_jvp(np.linalg.solve)
+def solve(ans, a, b, da, db):
+    return np.linalg.solve(a, db - da @ ans)
+
+
+@register_jvp(np.linalg.det)
+def det(ans, a, da):
+    return ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+@register_jvp(np.linalg.slogdet)
+def slogdet(ans, a, da):
+    return 0.0 * ans[0], np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+@register_jvp(np.linalg.pinv)
+def pinv(ans, a, da):
+    pt = np.swapaxes(ans, -1, -2)
+    dat = np.swapaxes(da, -1, -2)
+    return (-ans @ da @ ans + ans @ pt @ dat @ (np.eye(np.shape(a)[-2]) - a @ ans)
+            + (np.eye(np.shape(a)[-1]) - ans @ a) @ dat @ pt @ ans)
+
+# ---------------------------------------------------------------- methods, continued
+
+
+@register_method_jvp("prod")
+def m_prod(ans, x, dx, axis=None, dtype=None, out=None, keepdims=False):
+    return _prod_jvp(ans, x, dx, axis, keepdims)
+
+
+@register_method_jvp("var")
+def m_var(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centred = x - np.mean(x, axis=axis, keepdims=True)
+    return 2.0 * np.sum(centred * dx, axis=axis, keepdims=keepdims) / (
+        np.size(x) / np.size(ans) - ddof)
+
+
+@register_method_jvp("std")
+def m_std(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centred = x - np.mean(x, axis=axis, keepdims=True)
+    return np.sum(centred * dx, axis=axis, keepdims=keepdims) / (
+        np.size(x) / np.size(ans) - ddof) / ans
+
+
+@register_method_jvp("squeeze")
+def m_squeeze(ans, x, dx, axis=None):
+    return np.squeeze(dx, axis)
+
+
+@register_method_jvp("clip")
+def m_clip(ans, x, lo=None, hi=None, dx=0.0, dlo=0.0, dhi=0.0):
+    return dx * _inside(x, lo, hi)
+
+
+@register_method_jvp("item")
+def m_item(ans, x, *index, dx=0.0, dindex=()):
+    return np.asarray(dx).item(*index)
+
+
+@register_method_jvp("tolist")
+def m_tolist(ans, x, dx):
+    return np.asarray(dx, dtype=float).tolist()
