@@ -239,7 +239,7 @@ def math_tanh(g, ans, x):
 
 @register_vjp(math.pow)
 def math_pow(g, ans, x, y):
-    return g * y * math.pow(x, y - 1), g * ans * math.log(x) if x > 0 else 0.0
+    return g * y * math.pow(x, y - 1), (g * ans * math.log(x) if x > 0 else 0.0)
 
 
 @register_vjp(math.fabs)
@@ -463,7 +463,7 @@ def np_matmul(g, ans, x, y):
 
 @register_vjp(np.outer)
 def np_outer(g, ans, x, y):
-    return g @ np.ravel(y), np.ravel(x) @ g
+    return np.reshape(g @ np.ravel(y), np.shape(x)), np.reshape(np.ravel(x) @ g, np.shape(y))
 
 
 @register_vjp(np.inner)
@@ -473,9 +473,13 @@ def np_inner(g, ans, x, y):
 
 @register_vjp(np.mod, broadcasting=True)
 @register_vjp(np.remainder, broadcasting=True)
-@register_vjp(np.fmod, broadcasting=True)
 def np_mod(g, ans, x, y):
     return g, -g * np.floor_divide(x, y)
+
+
+@register_vjp(np.fmod, broadcasting=True)
+def np_fmod(g, ans, x, y):
+    return g, -g * np.trunc(x / y)
 
 
 @register_vjp(np.einsum)
@@ -651,7 +655,7 @@ def np_cross(g, ans, a, b):
 
 @register_vjp(np.linalg.slogdet)
 def np_slogdet(g, ans, a):
-    return g[1] * np.swapaxes(np.linalg.inv(a), -1, -2)
+    return np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
 @register_vjp(np.linalg.pinv)
@@ -722,7 +726,7 @@ def np_linalg_solve(g, ans, a, b):
 
 @register_vjp(np.linalg.det)
 def np_linalg_det(g, ans, a):
-    return g * ans * np.swapaxes(np.linalg.inv(a), -1, -2)
+    return np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
 non_differentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax,
@@ -782,7 +786,7 @@ def m_flatten(g, ans, x):
 
 @register_method_vjp("transpose")
 def m_transpose(g, ans, x, *axes):
-    return np.transpose(g, np.argsort(axes) if axes else None)
+    return np.transpose(g, np.argsort(axes[0] if len(axes) == 1 else axes) if axes else None)
 
 
 @register_method_vjp("prod")

@@ -76,7 +76,6 @@ def pos(ans, x, dx):
 
 @register_jvp(operator.matmul)
 @register_jvp(np.matmul)
-@register_jvp(np.dot)
 def matmul(ans, x, y, dx, dy):
     return dx @ y + x @ dy
 
@@ -84,7 +83,6 @@ def matmul(ans, x, y, dx, dy):
 @register_jvp(operator.mod)
 @register_jvp(np.mod)
 @register_jvp(np.remainder)
-@register_jvp(np.fmod)
 def mod(ans, x, y, dx, dy):
     return dx - dy * np.floor_divide(x, y)
 
@@ -395,13 +393,22 @@ def m_astype(ans, x, dtype, dx, ddtype):
 
 @register_method_jvp("transpose")
 def m_transpose(ans, x, *axes, dx=0.0, daxes=()):
-    return np.transpose(dx, *axes)
+    return dx.transpose(*axes)
 
 
 
 @register_jvp(np.copy)
 def np_copy(ans, x, dx):
     return np.array(dx, dtype=float)
+
+@register_jvp(np.dot)
+def dot(ans, x, y, dx, dy):
+    return np.dot(dx, y) + np.dot(x, dy)
+
+
+@register_jvp(np.fmod)
+def fmod(ans, x, y, dx, dy):
+    return dx - dy * np.trunc(x / y)
 
 # ---------------------------------------------------------------- builtins, continued
 
