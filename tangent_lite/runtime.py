@@ -609,6 +609,7 @@ def prod_jvp(ans, x, dx, axis=None, keepdims=False):
 def norm_jvp(ans, x, dx, ord=None, axis=None, keepdims=False):
     """Tangent of ``np.linalg.norm`` for the cases ``norm_grad`` covers; 0 where the
     2-norm is 0, ties of the inf-norm share the tangent."""
+    axis = norm_axes(x, ord, axis)
     full = ans if axis is None or keepdims else np.expand_dims(ans, axis)
     if ord in (None, 2, "fro") and (ord != 2 or np.ndim(x) == 1 or axis is not None):
         safe = np.where(full == 0, 1.0, full)
@@ -626,3 +627,16 @@ def norm_jvp(ans, x, dx, ord=None, axis=None, keepdims=False):
         out = u[:, k] @ dx @ vt[k]
         return np.reshape(out, (1, 1)) if keepdims else out
     raise ValueError("the norm rule covers ord=None, 2 (vectors), 'fro' and 1 (vectors)")
+
+
+def norm_axes(x, ord, axis):
+    """The ``axis`` the norm rules see.  A matrix norm over both axes of a 2-D array is
+    the norm with ``axis=None`` (a transpose changes none of the covered ones); over two
+    axes of a bigger array only the Frobenius norm is covered (it is the 2-norm of the
+    entries), the others raise instead of giving a wrong derivative."""
+    if axis is None or np.ndim(axis) == 0 or len(axis) == 1 or ord in (None, "fro"):
+        return axis
+    if np.ndim(x) == 2:
+        return None
+    raise ValueError("the norm rule covers matrix norms over two axes of a bigger array "
+                     "only for ord=None and 'fro'")

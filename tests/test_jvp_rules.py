@@ -345,7 +345,9 @@ def _():
             C(v, -np.inf, nondiff=[1]), C(m, "fro"), C(m, 2), C(m, -2), C(m, axis=0),
             C(m, axis=1, keepdims=True), C(m, None, (0, 1)),
             C(away(3, 4), ord=1, axis=1), C(distinct(3, 4) - 3.0, ord=np.inf, axis=0),
-            C(r(3, 4), ord=2, axis=-1), C(r(2, 3, 4), axis=2),
+            C(r(3, 4), ord=2, axis=-1), C(r(2, 3, 4), axis=2), C(m, 2, (0, 1)),
+            C(m, -2, (1, 0)), C(m, "fro", (0, 1)), C(r(2, 3, 4), None, (1, 2)),
+            C(r(2, 3, 4), "fro", (0, 2), keepdims=True), C(m, 2, None, True),
             C(np.zeros(3), fd=False),
             C(np.array([1.0, -1.0, 0.5]), np.inf, nondiff=[1], fd=False)]
 
@@ -800,6 +802,18 @@ def test_every_reverse_rule_has_a_forward_rule():
     missing = [VJP[k].name for k in VJP if k not in JVP]
     missing += ["." + n for n in METHOD_VJP if n not in METHOD_JVP]
     assert not missing, f"reverse-mode rules without a forward-mode rule: {missing}"
+
+
+@pytest.mark.parametrize("ord_, axis, shape", [(1, (0, 1), (3, 4)), (np.inf, (1, 0), (3, 4)),
+                                               (2, (1, 2), (2, 3, 4)), ("nuc", None, (3, 4))])
+def test_norm_outside_the_covered_cases_raises(ord_, axis, shape):
+    """Matrix norms the rules do not cover raise, never give a wrong derivative."""
+    x = r(*shape)
+    ans = np.linalg.norm(x, ord_, axis)
+    with pytest.raises(ValueError):
+        VJP[np.linalg.norm].template(np.ones(np.shape(ans)), ans, x, ord_, axis)
+    with pytest.raises(ValueError):
+        JVP[np.linalg.norm].template(ans, x, np.ones(x.shape), ord_, axis)
 
 
 # ---------------------------------------------------------------- conventions (SPEC §3)

@@ -35,6 +35,7 @@ from ..runtime import inner_grad as _inner_grad
 from ..runtime import inside as _inside
 from ..runtime import vstack_grad as _vstack_grad
 from ..runtime import norm_grad as _norm_grad
+from ..runtime import norm_axes as _norm_axes
 from ..runtime import prod_grad as _prod_grad
 from ..runtime import stack_grad as _stack_grad
 from ..runtime import var_grad as _var_grad
@@ -710,7 +711,7 @@ def np_trace(g, ans, a):
 
 @register_vjp(np.linalg.norm)
 def np_linalg_norm(g, ans, x, ord=None, axis=None, keepdims=False):
-    return _norm_grad(g, ans, x, ord, axis, keepdims)
+    return _norm_grad(g, ans, x, ord, _norm_axes(x, ord, axis), keepdims)
 
 
 @register_vjp(np.linalg.inv)
