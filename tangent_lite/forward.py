@@ -332,8 +332,7 @@ class Forward:
         pre, tangent, uses_ans = self.tangent_of(value, origin)
         if is_zero(tangent):
             zeros = self.zeros_for(name)
-            if isinstance(value, gast.Constant) and isinstance(value.value, (int, float)) \
-                    and name not in self.inplace:
+            if isinstance(value, gast.Constant) and isinstance(value.value, (int, float)):
                 zeros = A.const(0.0)
             elif isinstance(value, (gast.List, gast.Tuple)):  # [] or (a, b): same structure
                 zeros = type(value)(elts=[self.materialize(zero(e)) for e in value.elts],
