@@ -83,6 +83,7 @@ def _compiled(f, mode, names, single, optimize, verbose, known=None):
             g = _compiled(f, "grad", names, single, optimize, False, known)
             gen = pipeline.build(g, "hvp", list(names), optimize=optimize, of=f)
             gen.callees = list(g.tl_generated.callees) + [f]
+            gen.grad = g
         elif hit is None:
             gen = pipeline.build(f, mode, list(names), optimize=optimize, single=single,
                                  known=known)

@@ -334,6 +334,8 @@ class Forward:
             zeros = self.zeros_for(name)
             if isinstance(value, gast.Constant) and isinstance(value.value, (int, float)):
                 zeros = A.const(0.0)
+            elif isinstance(value, gast.Constant) and value.value is None:
+                zeros = A.const(None)
             elif isinstance(value, (gast.List, gast.Tuple)):  # [] or (a, b): same structure
                 zeros = type(value)(elts=[self.materialize(zero(e)) for e in value.elts],
                                     ctx=gast.Load())
