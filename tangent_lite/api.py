@@ -111,12 +111,53 @@ def grad(f=None, wrt=0, *, optimize=True, verbose=False):
 
     ``tl.grad(f)`` returns ``df(*args)``; also usable as ``@tl.grad`` and
     ``@tl.grad(wrt="w")``.  ``df.source`` is the generated module's source.
+    The gradient of a generated derivative (``tl.grad(tl.grad(f))``) is computed by
+    forward mode over its generated code, one pass per entry of ``wrt``.
     """
     if f is None or isinstance(f, (int, str, tuple, list)) and not callable(f):
         if f is not None:
             wrt = f
         return functools.partial(grad, wrt=wrt, optimize=optimize, verbose=verbose)
+    if getattr(_unwrap(f), "tl_generated", None) is not None or hasattr(f, "tl_forward_chain"):
+        return _grad_of_generated(f, wrt, optimize, verbose)
     return _finish(_transform(f, "grad", wrt, optimize, verbose), wrt)
+
+
+def _grad_of_generated(f, wrt, optimize, verbose):
+    """``grad`` of generated code: forward mode over it, seeded with each unit tangent.
+
+    A gradient of that again (third derivatives) applies forward mode once more to
+    the same generated code; past the second order the argument must be a scalar."""
+    from .runtime import like, scalar_seed
+    base, depth = getattr(f, "tl_forward_chain", (f, 0))
+    names, single = _wrt_names(_unwrap(base), wrt)
+    positions = _positions(base, names)
+    forward = jvp(base, wrt=tuple(names), optimize=optimize, verbose=verbose)
+
+    def df(*args, **kwargs):
+        _checked_args(base, args, positions, "grad of a generated derivative")
+        xs = [args[p] for p in positions]
+        if depth and not (single and np.ndim(xs[0]) == 0):
+            raise ArgumentError("a derivative of order three or more is taken with respect "
+                                "to one scalar argument; use tl.hessian or tl.jacobian of "
+                                "tl.grad(f) for arrays")
+        out = [np.zeros(np.shape(x)) for x in xs]
+        for j, xj in enumerate(xs):
+            for index, e in _basis(xj):
+                v = [e if k == j else _zero_tangent(x) for k, x in enumerate(xs)]
+                value, t = forward(*args, *([1.0] * depth), *v, **kwargs)
+                for _ in range(depth):
+                    value, t = value[1], t[1]
+                scalar_seed(value)
+                out[j][index] = t
+        res = [like(g, x) for g, x in zip(out, xs)]
+        return res[0] if single else tuple(res)
+
+    df.source = forward.source
+    df.tl_forward_chain = (forward, depth + 1)
+    df.__signature__ = inspect.signature(_unwrap(base))
+    df.__name__ = df.__qualname__ = f"grad_{getattr(_unwrap(f), '__name__', 'f')}"
+    return df
 
 
 def value_and_grad(f=None, wrt=0, *, optimize=True, verbose=False):
