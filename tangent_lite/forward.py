@@ -162,6 +162,7 @@ class Forward:
         self.shapes = AN.Shapes(body, scope, self.locals, self.params, self.scalar)
         # arrays and lists updated in place: their tangents must be copies we own
         self.inplace = set()
+        self.zero_now = set()  # names whose tangent is zero here (straight-line knowledge)
         for st in AN.walk_stmts(body):
             if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Subscript):
                 self.inplace.add(st.targets[0].value.id)
@@ -194,7 +195,7 @@ class Forward:
 
     def tangent_atom(self, node):
         """The tangent of an atom: its tangent name, or a symbolic zero."""
-        if self.is_active(node):
+        if self.is_active(node) and node.id not in self.zero_now:
             return A.load(self.tan(node.id))
         return zero(node)
 
@@ -250,16 +251,22 @@ class Forward:
                 return self.assign_tuple(s)
             return self.assign(s)
         if isinstance(s, gast.If):
-            node = gast.If(test=s.test, body=self.block(s.body) or [gast.Pass()],
-                           orelse=self.block(s.orelse))
-            return [A.set_origin(node, origin)]
-        if isinstance(s, gast.For):
-            node = gast.For(target=s.target, iter=s.iter, body=self.block(s.body) or
-                            [gast.Pass()], orelse=[], type_comment=None)
-            return [A.set_origin(node, origin)]
-        if isinstance(s, gast.While):
-            node = gast.While(test=s.test, body=self.block(s.body) or [gast.Pass()],
-                              orelse=[])
+            before = set(self.zero_now)
+            body = self.block(s.body) or [gast.Pass()]
+            after_body, self.zero_now = self.zero_now, before
+            orelse = self.block(s.orelse)
+            self.zero_now &= after_body  # zero after the branch only if zero on both paths
+            return [A.set_origin(gast.If(test=s.test, body=body, orelse=orelse), origin)]
+        if isinstance(s, (gast.For, gast.While)):
+            # a tangent the body assigns is not known to be zero on the next iteration
+            self.zero_now -= A.writes(gast.Module(body=s.body, type_ignores=[]))
+            body = self.block(s.body) or [gast.Pass()]
+            self.zero_now -= A.writes(gast.Module(body=s.body, type_ignores=[]))
+            if isinstance(s, gast.For):
+                node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
+                                type_comment=None)
+            else:
+                node = gast.While(test=s.test, body=body, orelse=[])
             return [A.set_origin(node, origin)]
         if isinstance(s, gast.Expr) and AN.is_append(s, self.locals):
             return self.append(s)
@@ -303,6 +310,15 @@ class Forward:
 
     # -- assignments
     def assign(self, s):
+        out = self.assign_(s)
+        name = s.targets[0].id
+        if getattr(s, "tl_zero_tangent", False) and name not in self.inplace:
+            self.zero_now.add(name)
+        else:
+            self.zero_now.discard(name)
+        return out
+
+    def assign_(self, s):
         name = s.targets[0].id
         origin = A.origin_of(s)
         value = s.value
@@ -310,6 +326,7 @@ class Forward:
                 self.scope.resolve(value.func) is stop_gradient:
             s.value = value = value.args[0]  # the value, used as a constant
             if name in self.active:
+                s.tl_zero_tangent = True
                 return [s, A.assign(A.store(self.tan(name)), self.zeros_for(name), origin)]
             return [s]
         lst = self.pop_of(value)
@@ -331,6 +348,7 @@ class Forward:
                 return out
         pre, tangent, uses_ans = self.tangent_of(value, origin)
         if is_zero(tangent):
+            s.tl_zero_tangent = True
             zeros = self.zeros_for(name)
             if isinstance(value, gast.Constant) and isinstance(value.value, (int, float)):
                 zeros = A.const(0.0)

@@ -301,13 +301,15 @@ def rad2deg(ans, x, dx):
 
 @register_jvp(np.sum)
 def sum_(ans, x, dx, axis=None, dtype=None, out=None, keepdims=False):
-    return np.sum(dx, axis=axis, keepdims=keepdims)
+    return np.sum(dx, axis=axis, keepdims=keepdims) if axis is not None or keepdims \
+        else np.sum(dx)
 
 
 @register_jvp(np.mean)
 @register_jvp(np.average)
 def mean(ans, x, dx, axis=None, dtype=None, out=None, keepdims=False):
-    return np.mean(dx, axis=axis, keepdims=keepdims)
+    return np.mean(dx, axis=axis, keepdims=keepdims) if axis is not None or keepdims \
+        else np.mean(dx)
 
 
 @register_jvp(np.max)
@@ -320,12 +322,14 @@ def extremum(ans, x, dx, axis=None, out=None, keepdims=False):
 
 @register_method_jvp("sum")
 def m_sum(ans, x, dx, axis=None, dtype=None, out=None, keepdims=False):
-    return dx.sum(axis=axis, keepdims=keepdims)
+    return np.sum(dx, axis=axis, keepdims=keepdims) if axis is not None or keepdims \
+        else np.sum(dx)
 
 
 @register_method_jvp("mean")
 def m_mean(ans, x, dx, axis=None, dtype=None, out=None, keepdims=False):
-    return np.mean(dx, axis=axis, keepdims=keepdims)
+    return np.mean(dx, axis=axis, keepdims=keepdims) if axis is not None or keepdims \
+        else np.mean(dx)
 
 
 @register_method_jvp("max")
