@@ -4,11 +4,12 @@
 readable source (``.source``), that computes the gradient.
 """
 
-from .api import differentiable, grad, jvp, value_and_grad, vjp
+from .api import differentiable, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .checks import check_grad, stop_gradient
 from .errors import TangentLiteError
 from .rules.registry import non_differentiable, register_jvp, register_vjp
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "differentiable", "TangentLiteError",
-           "register_vjp", "register_jvp", "non_differentiable", "check_grad", "stop_gradient"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "hvp", "hessian", "jacobian",
+           "differentiable", "TangentLiteError", "register_vjp", "register_jvp",
+           "non_differentiable", "check_grad", "stop_gradient"]
 __version__ = "0.1.0"

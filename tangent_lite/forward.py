@@ -124,8 +124,9 @@ class ZeroFolder(gast.NodeTransformer):
         obj = self.resolve(func)
         args = node.args
         try:
-            linear = obj in _LINEAR
-            multi = obj in _MULTILINEAR
+            kind = R.linearity(obj)
+            linear = obj in _LINEAR or kind == "first"
+            multi = obj in _MULTILINEAR or kind == "each"
         except TypeError:
             return node
         if linear and args and is_zero(args[0]):
@@ -155,15 +156,35 @@ class Forward:
         self.ret_origin = A.origin_of(body[-1]) if body else None
         self.body = body[:-1] if body and isinstance(body[-1], gast.Return) else body
         self.active, self.varied = AN.activity(body, self.params, self.wrt, scope, self.locals)
+        self.discrete = discrete_names(body, scope, self.locals, self.params)
+        self.active -= self.discrete
         self.scalar = AN.scalars(body, scope, self.locals, set(self.params))
         self.shapes = AN.Shapes(body, scope, self.locals, self.params, self.scalar)
         # arrays and lists updated in place: their tangents must be copies we own
         self.inplace = set()
+        self.zero_now = set()  # names whose tangent is zero here (straight-line knowledge)
         for st in AN.walk_stmts(body):
             if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Subscript):
                 self.inplace.add(st.targets[0].value.id)
             elif AN.is_append(st, self.locals):
                 self.inplace.add(st.value.func.value.id)
+        # ``_t = _dense(b, x)``: helpers of generated code that return their first
+        # argument updated in place, or a fresh array; the tangent's owner stays the same
+        from . import runtime
+        self.owner_temps = set()
+        for st in AN.walk_stmts(body):
+            v = getattr(st, "value", None)
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and \
+                    isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
+                    and v.args[0].id in self.inplace and \
+                    self.scope.resolve(v.func) in (runtime.dense, runtime.add_at):
+                self.owner_temps.add(st.targets[0].id)
+
+    def keeps_owner(self, st):
+        """Whether the tangent of this assignment is already a copy the derivative owns."""
+        v = st.value
+        return st.targets[0].id in self.owner_temps or (
+            isinstance(v, gast.Name) and v.id in self.owner_temps)
 
     # -- names and small helpers
     def tan(self, name):
@@ -174,7 +195,7 @@ class Forward:
 
     def tangent_atom(self, node):
         """The tangent of an atom: its tangent name, or a symbolic zero."""
-        if self.is_active(node):
+        if self.is_active(node) and node.id not in self.zero_now:
             return A.load(self.tan(node.id))
         return zero(node)
 
@@ -188,6 +209,8 @@ class Forward:
         """Replace the symbolic zeros left in ``node`` by real ones."""
         if is_zero(node):
             of = getattr(node, "tl_zero_of", None)
+            if isinstance(of, gast.Name) and of.id in self.discrete:
+                return A.const(None)  # a flag or a count: it has no tangent
             if isinstance(of, gast.Name) and not self.is_scalar(of):
                 return A.call(self.helper("_zeros_like"), [A.load(of.id)])
             return A.const(0.0)
@@ -228,16 +251,22 @@ class Forward:
                 return self.assign_tuple(s)
             return self.assign(s)
         if isinstance(s, gast.If):
-            node = gast.If(test=s.test, body=self.block(s.body) or [gast.Pass()],
-                           orelse=self.block(s.orelse))
-            return [A.set_origin(node, origin)]
-        if isinstance(s, gast.For):
-            node = gast.For(target=s.target, iter=s.iter, body=self.block(s.body) or
-                            [gast.Pass()], orelse=[], type_comment=None)
-            return [A.set_origin(node, origin)]
-        if isinstance(s, gast.While):
-            node = gast.While(test=s.test, body=self.block(s.body) or [gast.Pass()],
-                              orelse=[])
+            before = set(self.zero_now)
+            body = self.block(s.body) or [gast.Pass()]
+            after_body, self.zero_now = self.zero_now, before
+            orelse = self.block(s.orelse)
+            self.zero_now &= after_body  # zero after the branch only if zero on both paths
+            return [A.set_origin(gast.If(test=s.test, body=body, orelse=orelse), origin)]
+        if isinstance(s, (gast.For, gast.While)):
+            # a tangent the body assigns is not known to be zero on the next iteration
+            self.zero_now -= A.writes(gast.Module(body=s.body, type_ignores=[]))
+            body = self.block(s.body) or [gast.Pass()]
+            self.zero_now -= A.writes(gast.Module(body=s.body, type_ignores=[]))
+            if isinstance(s, gast.For):
+                node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
+                                type_comment=None)
+            else:
+                node = gast.While(test=s.test, body=body, orelse=[])
             return [A.set_origin(node, origin)]
         if isinstance(s, gast.Expr) and AN.is_append(s, self.locals):
             return self.append(s)
@@ -281,6 +310,15 @@ class Forward:
 
     # -- assignments
     def assign(self, s):
+        out = self.assign_(s)
+        name = s.targets[0].id
+        if getattr(s, "tl_zero_tangent", False) and name not in self.inplace:
+            self.zero_now.add(name)
+        else:
+            self.zero_now.discard(name)
+        return out
+
+    def assign_(self, s):
         name = s.targets[0].id
         origin = A.origin_of(s)
         value = s.value
@@ -288,6 +326,7 @@ class Forward:
                 self.scope.resolve(value.func) is stop_gradient:
             s.value = value = value.args[0]  # the value, used as a constant
             if name in self.active:
+                s.tl_zero_tangent = True
                 return [s, A.assign(A.store(self.tan(name)), self.zeros_for(name), origin)]
             return [s]
         lst = self.pop_of(value)
@@ -297,7 +336,7 @@ class Forward:
             return [s]
         dname = self.tan(name)
         if isinstance(value, gast.Call):
-            info = AN.classify(value, self.scope, self.locals)
+            info = self.classify(value)
             if info.kind == AN.Call.USER and any(self.is_active(a) for a in info.args) | any(
                     self.is_active(k.value) for k in value.keywords):
                 call = self.user_call(value, info, origin)
@@ -309,13 +348,20 @@ class Forward:
                 return out
         pre, tangent, uses_ans = self.tangent_of(value, origin)
         if is_zero(tangent):
+            s.tl_zero_tangent = True
             zeros = self.zeros_for(name)
-            if isinstance(value, gast.Constant) and isinstance(value.value, (int, float)) \
-                    and name not in self.inplace:
+            if isinstance(value, gast.Constant) and isinstance(value.value, (int, float)):
                 zeros = A.const(0.0)
+            elif isinstance(value, gast.Constant) and value.value is None:
+                zeros = A.const(None)
+            elif isinstance(value, (gast.List, gast.Tuple)):  # [] or (a, b): same structure
+                zeros = type(value)(elts=[self.materialize(zero(e)) for e in value.elts],
+                                    ctx=gast.Load())
             return [s, A.assign(A.store(dname), zeros, origin)]
         tangent = self.materialize(tangent)
-        if name in self.inplace:
+        if name in self.inplace and not isinstance(tangent, (gast.BinOp, gast.List, gast.Dict)) \
+                and not self.keeps_owner(s):
+            # a copy the derivative owns (arithmetic makes new arrays already)
             tangent = A.call(self.helper("_owned"), [tangent, A.load(ANS)])
             uses_ans = True
         for p in pre:
@@ -341,8 +387,11 @@ class Forward:
     def pop(self, s, name, lst, origin):
         call = A.call(gast.Attribute(value=A.load(self.tan(lst)), attr="pop", ctx=gast.Load()),
                       list(s.value.args))
+        s.tl_keep = True
         if name in self.active:
-            return [s, A.assign(A.store(self.tan(name)), call, origin)]
+            node = A.assign(A.store(self.tan(name)), call, origin)
+            node.tl_keep = True
+            return [s, node]
         return [s, A.expr_stmt(call, origin)]
 
     def assign_tuple(self, s):
@@ -416,8 +465,20 @@ class Forward:
             return [], gast.Dict(keys=[A.deepcopy(k) for k in value.keys], values=vals), False
         return [], zero(None), False
 
-    def call(self, value, origin):
+    def classify(self, value):
+        """As :func:`analysis.classify`; a helper of generated code with no forward rule
+        is differentiated from its source, like the user's functions."""
+        import inspect
         info = AN.classify(value, self.scope, self.locals)
+        if info.kind in (AN.Call.UNKNOWN, AN.Call.RULE) and inspect.isfunction(info.obj) \
+                and R.lookup_jvp(info.obj) is None and (
+                    info.obj.__module__ == "tangent_lite.runtime"
+                    or info.obj.__module__.startswith("tangent_lite.generated.")):
+            info.kind = AN.Call.USER
+        return info
+
+    def call(self, value, origin):
+        info = self.classify(value)
         if info.kind == AN.Call.NONDIFF:
             return [], zero(None), False
         active_args = [a for a in info.args if self.is_active(a)] + [
@@ -564,6 +625,55 @@ class Forward:
             for p in active]
         # a method call brings its object as the first argument, as the callee takes it
         return gast.Call(func=_linked(jvp_name), args=list(args), keywords=keywords)
+
+
+def _discrete_value(v, names, scope, local_names):
+    if isinstance(v, (gast.Compare, gast.BoolOp)) or (
+            isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not)):
+        return True
+    if isinstance(v, gast.Constant):
+        return v.value is None or isinstance(v.value, (bool, int, str))
+    if isinstance(v, gast.Name):
+        return v.id in names
+    if isinstance(v, gast.BinOp):
+        return all(_discrete_value(x, names, scope, local_names) for x in (v.left, v.right))
+    if isinstance(v, gast.Call):
+        return AN.classify(v, scope, local_names).kind == AN.Call.NONDIFF
+    return False
+
+
+def discrete_names(body, scope, local_names, params):
+    """Names that only ever hold flags, counts and other values without a tangent:
+    every assignment gives a comparison, a boolean or integer constant, the result
+    of a non-differentiable call, or arithmetic on such names.  A value popped from a
+    list does not count against a name (generated code pops what it pushed)."""
+    assigns = {}
+    for st in AN.walk_stmts(body):
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
+            v = st.value
+            popped = isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) \
+                and v.func.attr == "pop"
+            assigns.setdefault(st.targets[0].id, []).append(None if popped else v)
+        elif isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Subscript):
+            assigns.setdefault(st.targets[0].value.id, []).append(st.value)
+        elif isinstance(st, gast.Assign):
+            for n in A.writes(st.targets[0]):
+                assigns.setdefault(n, []).append(st.targets[0])
+        elif AN.is_append(st, local_names):
+            assigns.setdefault(st.value.func.value.id, []).append(st.value.args[0])
+        elif isinstance(st, gast.For):
+            assigns.setdefault(st.target.id, []).append(A.const(0))
+    names = {n for n, vs in assigns.items() if n not in params and any(
+        v is not None for v in vs)}
+    changed = True
+    while changed:
+        changed = False
+        for n in sorted(names):
+            if not all(v is None or _discrete_value(v, names, scope, local_names)
+                       for v in assigns[n]):
+                names.discard(n)
+                changed = True
+    return names
 
 
 def _rename(stmts, old, new):

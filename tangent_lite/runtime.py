@@ -344,6 +344,17 @@ def einsum_grad(g, subscripts, operands, k):
     return out_arr
 
 
+def einsum_grad_jvp(g, dg, subscripts, operands, doperands, k):
+    """Tangent of ``einsum_grad(g, subscripts, operands, k)``: one term per argument."""
+    out = einsum_grad(dg, subscripts, operands, k)
+    for j, d in enumerate(doperands):
+        if j != k and not (np.ndim(d) == 0 and d == 0):
+            ops = list(operands)
+            ops[j] = d
+            out = out + einsum_grad(g, subscripts, ops, k)
+    return out
+
+
 def concatenate_grad(g, arrays, axis=0):
     """Cotangents of the pieces of ``np.concatenate(arrays, axis)``."""
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]

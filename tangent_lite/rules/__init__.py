@@ -2,12 +2,15 @@
 
 from . import core  # noqa: F401  (fills the registry)
 from . import jvps  # noqa: F401  (the forward-mode rules)
+from . import jvps_runtime  # noqa: F401  (forward rules of generated code's helpers)
 from .registry import (  # noqa: F401
     JvpRule,
     Rule,
     is_non_differentiable,
     is_non_differentiable_attr,
     is_non_differentiable_method,
+    linear,
+    linearity,
     lookup_jvp,
     lookup_method_jvp,
     lookup_method_vjp,

@@ -92,7 +92,6 @@ def mod(ans, x, y, dx, dy):
 @register_jvp(builtins.abs)
 @register_jvp(np.abs)
 @register_jvp(np.fabs)
-@register_jvp(math.fabs)
 def abs_(ans, x, dx):
     return dx * np.sign(x)
 
@@ -129,19 +128,16 @@ def log(ans, x, dx):
     return dx / x
 
 
-@register_jvp(math.log1p)
 @register_jvp(np.log1p)
 def log1p(ans, x, dx):
     return dx / (1.0 + x)
 
 
-@register_jvp(math.log2)
 @register_jvp(np.log2)
 def log2(ans, x, dx):
     return dx / (x * np.log(2.0))
 
 
-@register_jvp(math.log10)
 @register_jvp(np.log10)
 def log10(ans, x, dx):
     return dx / (x * np.log(10.0))
@@ -172,55 +168,46 @@ def reciprocal(ans, x, dx):
     return -dx * ans * ans
 
 
-@register_jvp(math.sin)
 @register_jvp(np.sin)
 def sin(ans, x, dx):
     return dx * np.cos(x)
 
 
-@register_jvp(math.cos)
 @register_jvp(np.cos)
 def cos(ans, x, dx):
     return -dx * np.sin(x)
 
 
-@register_jvp(math.tan)
 @register_jvp(np.tan)
 def tan(ans, x, dx):
     return dx * (1.0 + ans * ans)
 
 
-@register_jvp(math.asin)
 @register_jvp(np.arcsin)
 def arcsin(ans, x, dx):
     return dx / np.sqrt(1.0 - x * x)
 
 
-@register_jvp(math.acos)
 @register_jvp(np.arccos)
 def arccos(ans, x, dx):
     return -dx / np.sqrt(1.0 - x * x)
 
 
-@register_jvp(math.atan)
 @register_jvp(np.arctan)
 def arctan(ans, x, dx):
     return dx / (1.0 + x * x)
 
 
-@register_jvp(math.sinh)
 @register_jvp(np.sinh)
 def sinh(ans, x, dx):
     return dx * np.cosh(x)
 
 
-@register_jvp(math.cosh)
 @register_jvp(np.cosh)
 def cosh(ans, x, dx):
     return dx * np.sinh(x)
 
 
-@register_jvp(math.tanh)
 @register_jvp(np.tanh)
 def tanh(ans, x, dx):
     return dx * (1.0 - ans * ans)
@@ -241,13 +228,11 @@ def arctanh(ans, x, dx):
     return dx / (1.0 - x * x)
 
 
-@register_jvp(math.atan2)
 @register_jvp(np.arctan2)
 def arctan2(ans, y, x, dy, dx):
     return (dy * x - dx * y) / np.hypot(x, y) / np.hypot(x, y)
 
 
-@register_jvp(math.hypot)
 @register_jvp(np.hypot)
 def hypot(ans, x, y, dx, dy):
     return (dx * x + dy * y) / ans
@@ -260,7 +245,7 @@ def math_pow(ans, x, y, dx, dy):
 
 @register_jvp(math.erf)
 def erf(ans, x, dx):
-    return dx * 2.0 / math.sqrt(math.pi) * np.exp(-x * x)
+    return dx * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
 
 
 @register_jvp(np.logaddexp)
@@ -299,18 +284,98 @@ def deg2rad(ans, x, dx):
 def rad2deg(ans, x, dx):
     return dx * (180.0 / np.pi)
 
+# ---------------------------------------------------------------- math (Python floats: the
+# math module's functions are much faster than NumPy's on scalars)
+
+
+@register_jvp(math.sin)
+def math_sin(ans, x, dx):
+    return dx * math.cos(x)
+
+
+@register_jvp(math.cos)
+def math_cos(ans, x, dx):
+    return -dx * math.sin(x)
+
+
+@register_jvp(math.tan)
+def math_tan(ans, x, dx):
+    return dx * (1.0 + ans * ans)
+
+
+@register_jvp(math.asin)
+def math_asin(ans, x, dx):
+    return dx / math.sqrt(1.0 - x * x)
+
+
+@register_jvp(math.acos)
+def math_acos(ans, x, dx):
+    return -dx / math.sqrt(1.0 - x * x)
+
+
+@register_jvp(math.atan)
+def math_atan(ans, x, dx):
+    return dx / (1.0 + x * x)
+
+
+@register_jvp(math.sinh)
+def math_sinh(ans, x, dx):
+    return dx * math.cosh(x)
+
+
+@register_jvp(math.cosh)
+def math_cosh(ans, x, dx):
+    return dx * math.sinh(x)
+
+
+@register_jvp(math.tanh)
+def math_tanh(ans, x, dx):
+    return dx * (1.0 - ans * ans)
+
+
+@register_jvp(math.log1p)
+def math_log1p(ans, x, dx):
+    return dx / (1.0 + x)
+
+
+@register_jvp(math.log2)
+def math_log2(ans, x, dx):
+    return dx / (x * math.log(2.0))
+
+
+@register_jvp(math.log10)
+def math_log10(ans, x, dx):
+    return dx / (x * math.log(10.0))
+
+
+@register_jvp(math.atan2)
+def math_atan2(ans, y, x, dy, dx):
+    return (dy * x - dx * y) / math.hypot(x, y) / math.hypot(x, y)
+
+
+@register_jvp(math.hypot)
+def math_hypot(ans, x, y, dx, dy):
+    return (dx * x + dy * y) / ans
+
+
+@register_jvp(math.fabs)
+def math_fabs(ans, x, dx):
+    return dx * math.copysign(1.0, x) if x != 0 else 0.0 * dx
+
 # ---------------------------------------------------------------- reductions
 
 
 @register_jvp(np.sum)
 def sum_(ans, x, dx, axis=None, dtype=None, out=None, keepdims=False):
-    return np.sum(dx, axis=axis, keepdims=keepdims)
+    return np.sum(dx, axis=axis, keepdims=keepdims) if axis is not None or keepdims \
+        else np.sum(dx)
 
 
 @register_jvp(np.mean)
 @register_jvp(np.average)
 def mean(ans, x, dx, axis=None, dtype=None, out=None, keepdims=False):
-    return np.mean(dx, axis=axis, keepdims=keepdims)
+    return np.mean(dx, axis=axis, keepdims=keepdims) if axis is not None or keepdims \
+        else np.mean(dx)
 
 
 @register_jvp(np.max)
@@ -323,12 +388,14 @@ def extremum(ans, x, dx, axis=None, out=None, keepdims=False):
 
 @register_method_jvp("sum")
 def m_sum(ans, x, dx, axis=None, dtype=None, out=None, keepdims=False):
-    return dx.sum(axis=axis, keepdims=keepdims)
+    return np.sum(dx, axis=axis, keepdims=keepdims) if axis is not None or keepdims \
+        else np.sum(dx)
 
 
 @register_method_jvp("mean")
 def m_mean(ans, x, dx, axis=None, dtype=None, out=None, keepdims=False):
-    return np.mean(dx, axis=axis, keepdims=keepdims)
+    return np.mean(dx, axis=axis, keepdims=keepdims) if axis is not None or keepdims \
+        else np.mean(dx)
 
 
 @register_method_jvp("max")

@@ -21,6 +21,7 @@ _METHOD_VJP = {}  # method name -> Rule (the object is the first argument)
 _JVP = {}  # key(callable) -> JvpRule
 _METHOD_JVP = {}  # method name -> JvpRule
 _NONDIFF = {}  # key(callable) -> callable
+_LINEARITY = {}  # key(callable) -> "first" | "each": where a zero argument gives zero
 _NONDIFF_METHODS = set()
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -194,6 +195,20 @@ def non_differentiable(*fns):
     for fn in fns:
         _NONDIFF[_key(fn)] = fn
     return fns[0] if fns else None
+
+
+def linear(kind, *fns):
+    """Declare ``fns`` linear in their first argument (``"first"``) or in each argument
+    (``"each"``): forward mode then drops terms whose tangent is known to be zero."""
+    for fn in fns:
+        _LINEARITY[_key(fn)] = kind
+
+
+def linearity(fn):
+    try:
+        return _LINEARITY.get(_key(fn))
+    except TypeError:
+        return None
 
 
 def non_differentiable_methods(*names):
