@@ -579,18 +579,12 @@ def pinv_grad(g, ans, a):
 # ---------------------------------------------------------------- forward-mode helpers
 
 
-def _is_zero_tangent(t):
-    return isinstance(t, (int, float)) and not isinstance(t, bool) and t == 0
-
-
 def builtin_extremum_jvp(ans, x, rest, dx, drest):
     """Tangent of the builtin ``max``/``min``; ties share it evenly (as the cotangent)."""
     if not rest:
         if isinstance(x, np.ndarray):
             return extremum_jvp(ans, x, dx, 0)
         hits = [1.0 if xi == ans else 0.0 for xi in x]
-        if _is_zero_tangent(dx):
-            return 0.0
         return sum(h * t for h, t in zip(hits, dx)) / sum(hits)
     args = (x,) + tuple(rest)
     tangents = (dx,) + tuple(drest)
@@ -603,7 +597,7 @@ def einsum_jvp(subscripts, operands, doperands):
     tangent in turn, the terms summed (zero tangents skipped)."""
     out = 0.0
     for k, d in enumerate(doperands):
-        if _is_zero_tangent(d):
+        if np.ndim(d) == 0 and d == 0:
             continue
         ops = list(operands)
         ops[k] = d
