@@ -645,3 +645,11 @@ def norm_axes(x, ord, axis):
         return None
     raise ValueError("the norm rule covers matrix norms over two axes of a bigger array "
                      "only for ord=None and 'fro'")
+
+
+def clipped_to(x, bound, lower):
+    """1 where ``np.clip`` replaces ``x`` by ``bound`` (``x`` strictly below the lower
+    bound, or above the upper one), else 0; a missing bound (``None``) replaces nothing."""
+    if bound is None:
+        return 0.0
+    return np.asarray(x < bound if lower else x > bound, dtype=float)

@@ -242,8 +242,10 @@ def _():
 def _():
     x = r(3, 4) * 2.0
     x[np.abs(np.abs(x) - 1.0) < 0.1] = 0.0
-    return [C(x, -1.0, 1.0, nondiff=[1, 2]), C(x, None, 0.5, nondiff=[1, 2]),
-            C(np.array([-1.0, 0.5, 1.0]), -1.0, 1.0, nondiff=[1, 2], fd=False)]
+    x2 = np.where(np.abs(np.abs(x) - 1.85) < 0.15, 2.1 * np.sign(x), x)
+    return [C(x, -1.0, 1.0), C(x, -1.0, 1.0, nondiff=[1, 2]), C(x, None, 0.5, nondiff=[1]),
+            C(x, -0.5, None, nondiff=[2]), C(x2, r(3, 1, lo=-1.9, hi=-1.8), r(4, lo=1.8, hi=1.9)),
+            C(np.array([-1.0, 0.5, 1.0]), -1.0, 1.0, fd=False)]
 
 # ---------------------------------------------------------------- math
 
@@ -595,8 +597,8 @@ def _():
 def _():
     x = r(3, 4) * 2.0
     x[np.abs(np.abs(x) - 1.0) < 0.1] = 0.0
-    return [C(x, -1.0, 1.0, nondiff=[1, 2]), C(x, -0.5, nondiff=[1]),
-            C(x, None, 0.5, nondiff=[1, 2])]
+    return [C(x, -1.0, 1.0), C(x, -0.5), C(x, None, 0.5, nondiff=[1]),
+            C(np.array([-1.0, 0.5, 1.0]), -1.0, 1.0, fd=False)]
 
 
 @cases(".item")

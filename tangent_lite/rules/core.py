@@ -32,6 +32,7 @@ from ..runtime import tensordot_grad as _tensordot_grad
 from ..runtime import from_items as _from_items
 from ..runtime import hstack_grad as _hstack_grad
 from ..runtime import inner_grad as _inner_grad
+from ..runtime import clipped_to as _clipped_to
 from ..runtime import inside as _inside
 from ..runtime import vstack_grad as _vstack_grad
 from ..runtime import norm_grad as _norm_grad
@@ -400,9 +401,9 @@ def np_where(g, ans, c, x, y):
     return None, np.where(c, g, 0.0), np.where(c, 0.0, g)
 
 
-@register_vjp(np.clip)
+@register_vjp(np.clip, broadcasting=True)
 def np_clip(g, ans, x, lo, hi):
-    return g * _inside(x, lo, hi), None, None
+    return g * _inside(x, lo, hi), g * _clipped_to(x, lo, True), g * _clipped_to(x, hi, False)
 
 
 @register_vjp(np.arctan2, broadcasting=True)
@@ -822,7 +823,8 @@ def m_astype(g, ans, x, dtype):
 
 @register_method_vjp("clip")
 def m_clip(g, ans, x, lo=None, hi=None):
-    return g * _inside(x, lo, hi)
+    return (g * _inside(x, lo, hi), _unbroadcast(g * _clipped_to(x, lo, True), lo),
+            _unbroadcast(g * _clipped_to(x, hi, False), hi))
 
 
 @register_vjp(np.cbrt)

@@ -19,6 +19,7 @@ import operator
 import numpy as np
 
 from ..runtime import builtin_extremum_jvp as _builtin_extremum_jvp
+from ..runtime import clipped_to as _clipped_to
 from ..runtime import einsum_jvp as _einsum_jvp
 from ..runtime import extremum_jvp as _extremum_jvp
 from ..runtime import inside as _inside
@@ -270,7 +271,8 @@ def where(ans, c, x, y, dc, dx, dy):
 
 @register_jvp(np.clip)
 def clip(ans, x, lo, hi, dx, dlo, dhi):
-    return dx * _inside(x, lo, hi)
+    return (dx * _inside(x, lo, hi) + dlo * _clipped_to(x, lo, True)
+            + dhi * _clipped_to(x, hi, False))
 
 
 @register_jvp(np.deg2rad)
@@ -726,7 +728,8 @@ def m_squeeze(ans, x, dx, axis=None):
 
 @register_method_jvp("clip")
 def m_clip(ans, x, lo=None, hi=None, dx=0.0, dlo=0.0, dhi=0.0):
-    return dx * _inside(x, lo, hi)
+    return (dx * _inside(x, lo, hi) + dlo * _clipped_to(x, lo, True)
+            + dhi * _clipped_to(x, hi, False))
 
 
 @register_method_jvp("item")
