@@ -370,7 +370,7 @@ def _():
 @cases(np.dot)
 def _():
     return [C(r(3), r(3)), C(r(2, 3), r(3)), C(r(3), r(3, 4)), C(r(2, 3), r(3, 4)),
-            C(r(), r(3)), C(r(2, 2), r())]
+            C(r(), r(3)), C(r(2, 2), r()), C(r(2, 2, 3), r(3, 2))]
 
 
 @cases(np.outer)
@@ -397,7 +397,7 @@ def _():
 
 @cases(np.cross)
 def _():
-    return [C(r(3), r(3)), C(r(4, 3), r(4, 3))]
+    return [C(r(3), r(3)), C(r(4, 3), r(4, 3)), C(r(3), r(4, 3)), C(r(2, 1, 3), r(4, 3))]
 
 
 @cases(np.einsum)
@@ -413,7 +413,8 @@ def _():
 
 @cases(np.transpose)
 def _():
-    return [C(r(2, 3)), C(r(2, 3, 4), (1, 0, 2)), C(r(2, 3, 4), axes=(2, 0, 1))]
+    return [C(r(2, 3)), C(r(2, 3, 4), (1, 0, 2)), C(r(2, 3, 4), axes=(2, 0, 1)),
+            C(r(2, 3, 4), (-1, 0, 1)), C(r(2, 3, 4), axes=(1, -1, 0))]
 
 
 @cases(np.reshape)
@@ -484,6 +485,7 @@ def _():
 @cases(np.take)
 def _():
     return [C(r(5), [0, 2, 2]), C(r(3, 4), [1, 1, 3], axis=1), C(r(3, 4), 2, axis=0),
+            C(r(3, 4), [[0, 1], [2, 2]]),
             C(r(3, 4), 1, axis=1), C(r(3, 4), [2, 0], axis=0)]
 
 
@@ -580,7 +582,8 @@ def _():
 
 @cases(".transpose")
 def _():
-    return [C(r(2, 3)), C(r(2, 3, 4), 1, 0, 2), C(r(2, 3, 4), (2, 0, 1))]
+    return [C(r(2, 3)), C(r(2, 3, 4), 1, 0, 2), C(r(2, 3, 4), (2, 0, 1)),
+            C(r(2, 3, 4), -1, 0, 1), C(r(2, 3, 4), (0, -1, 1))]
 
 
 @cases(".squeeze")

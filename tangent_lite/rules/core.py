@@ -495,7 +495,7 @@ np_einsum.tl_per_argument = True
 
 @register_vjp(np.transpose)
 def np_transpose(g, ans, x, axes=None):
-    return np.transpose(g, None if axes is None else np.argsort(axes))
+    return np.transpose(g, None if axes is None else np.argsort(np.mod(axes, np.ndim(g))))
 
 
 @register_vjp(np.reshape)
@@ -650,7 +650,7 @@ def np_kron(g, ans, a, b):
     return _kron_grad(g, a, b), _kron_grad(g, a, b, True)
 
 
-@register_vjp(np.cross)
+@register_vjp(np.cross, broadcasting=True)
 def np_cross(g, ans, a, b):
     return np.cross(b, g), np.cross(g, a)
 
@@ -788,7 +788,8 @@ def m_flatten(g, ans, x):
 
 @register_method_vjp("transpose")
 def m_transpose(g, ans, x, *axes):
-    return np.transpose(g, np.argsort(axes[0] if len(axes) == 1 else axes) if axes else None)
+    return np.transpose(g, np.argsort(np.mod(axes[0] if len(axes) == 1 else axes, np.ndim(g)))
+                        if axes else None)
 
 
 @register_method_vjp("prod")
