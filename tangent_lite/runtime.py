@@ -653,3 +653,24 @@ def clipped_to(x, bound, lower):
     if bound is None:
         return 0.0
     return np.asarray(x < bound if lower else x > bound, dtype=float)
+
+
+def _dot_axes(x, y):
+    """``np.dot``'s contraction beyond 2-D: the last axis of ``x`` with the second-to-last
+    of ``y`` (its last when ``y`` is 1-D); ``None`` where it is matmul's."""
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0 or (xd <= 2 and yd <= 2):
+        return None
+    return [xd - 1], [max(yd - 2, 0)]
+
+
+def dot_gx(g, x, y):
+    """Cotangent of ``x`` in ``np.dot(x, y)`` (as ``matmul_gx`` up to 2-D operands)."""
+    axes = _dot_axes(x, y)
+    return matmul_gx(g, x, y) if axes is None else tensordot_grad(g, x, y, axes)
+
+
+def dot_gy(g, x, y):
+    """Cotangent of ``y`` in ``np.dot(x, y)`` (as ``matmul_gy`` up to 2-D operands)."""
+    axes = _dot_axes(x, y)
+    return matmul_gy(g, x, y) if axes is None else tensordot_grad(g, x, y, axes, True)

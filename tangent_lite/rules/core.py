@@ -19,6 +19,8 @@ import numpy as np
 from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
 from ..runtime import concatenate_grad as _concatenate_grad
 from ..runtime import diag_grad as _diag_grad
+from ..runtime import dot_gx as _dot_gx
+from ..runtime import dot_gy as _dot_gy
 from ..runtime import kron_grad as _kron_grad
 from ..runtime import pad_grad as _pad_grad
 from ..runtime import pinv_grad as _pinv_grad
@@ -455,7 +457,7 @@ def np_min(g, ans, x, axis=None, out=None, keepdims=False):
 
 @register_vjp(np.dot)
 def np_dot(g, ans, x, y):
-    return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
+    return _dot_gx(g, x, y), _dot_gy(g, x, y)
 
 
 @register_vjp(np.matmul)
@@ -768,7 +770,7 @@ def m_min(g, ans, x, axis=None, out=None, keepdims=False):
 
 @register_method_vjp("dot")
 def m_dot(g, ans, x, y):
-    return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
+    return _dot_gx(g, x, y), _dot_gy(g, x, y)
 
 
 @register_method_vjp("reshape")
