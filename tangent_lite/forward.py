@@ -470,6 +470,10 @@ class Forward:
         is differentiated from its source, like the user's functions."""
         import inspect
         info = AN.classify(value, self.scope, self.locals)
+        if info.kind in (AN.Call.USER, AN.Call.UNKNOWN) and info.obj is not None and \
+                R.lookup_jvp(info.obj) is not None:
+            info.kind = AN.Call.RULE  # a registered forward rule wins over the source
+            return info
         if info.kind in (AN.Call.UNKNOWN, AN.Call.RULE) and inspect.isfunction(info.obj) \
                 and R.lookup_jvp(info.obj) is None and (
                     info.obj.__module__ == "tangent_lite.runtime"

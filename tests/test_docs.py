@@ -18,6 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 
 import model  # noqa: E402
+import newton  # noqa: E402
 import rnn  # noqa: E402
 import unsupported  # noqa: E402
 
@@ -52,6 +53,8 @@ GENERATORS = {
         lambda: _code("def grad_loss" + tl.grad(model.loss).source.split("def grad_loss")[1]),
     "functions of grad of tests/golden_functions.py:calls_helper":
         lambda: _code("def fwd_helper" + tl.grad(G.calls_helper).source.split("def fwd_helper")[1]),
+    "jvp of examples/newton.py:energy": lambda: _code(tl.jvp(newton.energy).source),
+    "hvp of examples/newton.py:energy": lambda: _code(tl.hvp(newton.energy).source),
     "error message for examples/unsupported.py:guarded_log":
         lambda: _error(unsupported.guarded_log, 2.0),
 }
@@ -76,3 +79,18 @@ def test_generated_blocks_are_current(path):
             fh.write(new)
         text = new
     assert new == text, f"{path} shows outdated generated code; run TL_UPDATE_DOCS=1 pytest"
+
+
+RUN = re.compile(r"<!-- RUN -->\n```python\n(?P<code>.*?)```", re.S)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=[os.path.basename(p) for p in DOCS])
+def test_runnable_snippets_run(path, tmp_path):
+    """Snippets marked ``<!-- RUN -->`` run as written (their asserts are the check)."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    for k, m in enumerate(RUN.finditer(text)):
+        script = tmp_path / f"snippet_{k}.py"  # rules and functions need a source file
+        script.write_text(m.group("code"), encoding="utf-8")
+        namespace = {"__name__": f"snippet_{k}", "__file__": str(script)}
+        exec(compile(m.group("code"), str(script), "exec"), namespace)
