@@ -338,7 +338,11 @@ class Reverse:
             shape = A.call(self.np_attr("shape"), [A.load(s.var)])
             pre = [A.assign(A.store(g), A.call(self.np_attr("broadcast_to"),
                                                [A.load(g), shape]), origin)]
-        return pre + [A.set_origin(GradOf(body, var=s.var, adjoint=g), origin)]
+        # an adjoint that a later step updates in place (x[i] += ...) would change what
+        # the block kept or assigned: it gets a copy (dropped unless g ends up in self.dense)
+        post = A.assign(A.store(g), A.call(self.helper("_copy"), [A.load(g)]), origin)
+        post.tl_copy_of = g
+        return pre + [A.set_origin(GradOf(body, var=s.var, adjoint=g), origin), post]
 
     def append(self, s):
         """``lst.append(v)``: the backward sweep reads the cotangent at the index it got."""
