@@ -6,6 +6,7 @@ rebuilt from the key; after an intended change to the output run
     TL_UPDATE_DOCS=1 python -m pytest tests/test_docs.py
 """
 
+import inspect
 import os
 import re
 import sys
@@ -20,6 +21,7 @@ sys.path.insert(0, os.path.join(ROOT, "examples"))
 import model  # noqa: E402
 import newton  # noqa: E402
 import rnn  # noqa: E402
+import surgery  # noqa: E402
 import unsupported  # noqa: E402
 
 import golden_functions as G  # noqa: E402
@@ -57,7 +59,18 @@ GENERATORS = {
     "hvp of examples/newton.py:energy": lambda: _code(tl.hvp(newton.energy).source),
     "error message for examples/unsupported.py:guarded_log":
         lambda: _error(unsupported.guarded_log, 2.0),
+    "function grad of examples/surgery.py:normalized_error":
+        lambda: _function(tl.grad(surgery.normalized_error).source, "grad_normalized_error"),
+    "function grad of examples/surgery.py:rnn_loss_clipped wrt W":
+        lambda: _function(tl.grad(surgery.rnn_loss_clipped).source, "grad_rnn_loss_clipped"),
 }
+for _name in ("normalized_error", "rnn_loss_clipped", "rnn_loss_logged", "rnn_loss_debug"):
+    GENERATORS[f"source of examples/surgery.py:{_name}"] = (
+        lambda name=_name: _code(inspect.getsource(getattr(surgery, name))))
+
+
+def _function(source, name):
+    return _code("def " + name + source.split("def " + name, 1)[1])
 
 DOCS = [os.path.join(ROOT, "docs", f) for f in sorted(os.listdir(os.path.join(ROOT, "docs")))
         if f.endswith(".md")] + [os.path.join(ROOT, "README.md")]

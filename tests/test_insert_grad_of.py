@@ -622,3 +622,57 @@ def test_cli_shows_the_block_and_the_written_file_runs_without_tangent_lite(tmp_
     got = np.array(eval(lines[3]))
     want = _by_hand(np.array([0.9, -1.2]), np.array([[0.5, 1.0], [1.0, -0.3], [0.2, 0.8]]))
     assert_close(got, want, rtol=1e-12, atol=1e-14)
+
+
+# ---------------------------------------------------------------- debuggers
+
+def test_plain_call_under_a_real_debugger_steps_over_the_block():
+    import bdb
+
+    class Stepper(bdb.Bdb):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def user_line(self, frame):
+            if frame.f_code is logs_square.__code__:
+                self.lines.append(frame.f_lineno - logs_square.__code__.co_firstlineno)
+            self.set_step()
+
+    dbg = Stepper()
+    value = dbg.runcall(logs_square, 0.7)
+    assert value == np.sin(0.7 * 0.7) and LOG == []
+    assert dbg.lines[0] == 1 and 3 not in dbg.lines and dbg.lines[-1] == 4, dbg.lines
+    assert sys.gettrace() is None
+
+
+def test_pdb_session_shown_in_the_docs():
+    """docs/derivative-surgery.md shows a pdb session at a breakpoint in the block."""
+    import re
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "docs", "derivative-surgery.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    shown = re.search(r"```\n(> <tangent_lite .*?)```", text, re.S).group(1)
+    commands = re.findall(r"^\(Pdb\) (.*)$", shown, re.M)
+    expected = re.sub(r"^\(Pdb\) .*\n", "(Pdb) ", shown, flags=re.M)
+    code = textwrap.dedent("""
+        import numpy as np
+        import tangent_lite as tl
+        from surgery import rnn_loss_debug
+
+        rng = np.random.default_rng(0)
+        W = rng.standard_normal((5, 5)) * 0.8
+        U = rng.standard_normal((5, 3))
+        xs = rng.standard_normal((8, 3))
+        target = rng.uniform(-0.5, 0.5, 5)
+        dW = tl.grad(rnn_loss_debug)(W, U, xs, target)
+        print("done", dW.shape)
+    """)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONBREAKPOINT"}
+    env["PYTHONPATH"] = root + os.pathsep + os.path.join(root, "examples")
+    stdin = "\n".join(commands + ["c"] * 10) + "\n"
+    res = subprocess.run([sys.executable, "-c", code], input=stdin, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert expected in res.stdout, res.stdout
+    assert "done (5, 5)" in res.stdout
