@@ -71,23 +71,29 @@ def check(fdef, info):
     if a.vararg is not None or a.kwarg is not None:
         raise info.error(UnsupportedSyntaxError, "*args/**kwargs parameters are not supported",
                          a.vararg or a.kwarg, hint="name each parameter")
-    names = _function_names(fdef)
+    names = _FunctionNames(fdef)
     for stmt in fdef.body:
         _check_stmt(stmt, info, names)
 
 
-def _function_names(fdef):
-    """The function's variables: its parameters and the names it assigns (outside the
-    blocks of ``tl.insert_grad_of``, whose names are their own)."""
-    a = fdef.args
-    names = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
-    for n in walk_outside(fdef):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-            names.add(n.id)
-    return names
+class _FunctionNames(frozenset):
+    """The function's variables: its parameters and the names it assigns, outside the
+    blocks of ``tl.insert_grad_of`` (whose names are their own); ``used`` adds the names
+    it reads there."""
+
+    def __new__(cls, fdef):
+        a = fdef.args
+        names = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+        used = set()
+        for n in walk_outside(fdef):
+            if isinstance(n, gast.Name):
+                (names if isinstance(n.ctx, gast.Store) else used).add(n.id)
+        self = super().__new__(cls, names)
+        self.used = frozenset(names | used)
+        return self
 
 
-def _check_stmt(node, info, names=frozenset()):
+def _check_stmt(node, info, names):
     if is_grad_of(node):
         _check_grad_of(node, info, names)
         return
@@ -156,9 +162,10 @@ def _check_grad_of(node, info, names):
         raise info.error(UnsupportedSyntaxError, "the adjoint of tl.insert_grad_of is bound to "
                          "one name", target, hint=f"with tl.insert_grad_of({var.id}) as "
                          f"d{var.id}:")
-    if target.id == var.id:
+    if target.id == var.id or target.id in names.used:
+        # a normal call binds the name (the block is skipped, the binding is not)
         raise info.error(UnsupportedSyntaxError, "the adjoint needs a name of its own: "
-                         f"{var.id!r} is the variable", target,
+                         f"{target.id!r} is also a variable of the function", target,
                          hint=f"with tl.insert_grad_of({var.id}) as d{var.id}:")
     first = node.body[0]
     if getattr(first, "lineno", None) == getattr(node, "lineno", None):

@@ -502,6 +502,20 @@ def other_with(x):
     return y
 
 
+def adjoint_name_is_a_variable(x):
+    y = x * 2.0
+    with tl.insert_grad_of(y) as x:  # BAD
+        x = x * 2.0
+    return y
+
+
+def adjoint_name_read_later(x):
+    y = x * 2.0
+    with tl.insert_grad_of(y) as dy:  # BAD
+        dy = dy * 2.0
+    return y * dy
+
+
 def two_items(x):
     y = x * 2.0
     with tl.insert_grad_of(y) as dy, tl.insert_grad_of(x) as dx:  # BAD  # noqa: F841
@@ -534,6 +548,8 @@ def impostor(x):
     (not_a_variable, "'LOG' is not a variable of this function", "LOG"),
     (other_with, "with statement is not supported", "with"),
     (two_items, "only item", "with"),
+    (adjoint_name_is_a_variable, "also a variable of the function", "x:"),
+    (adjoint_name_read_later, "also a variable of the function", "dy:"),
     (impostor, "with statement is not supported", "with"),
 ])
 def test_bad_use_is_a_located_error(fn, words, col):
