@@ -352,6 +352,28 @@ def test_value_and_grad_and_vjp():
     assert_close(got, 2.0 * seed * np.array([1.0, 0.0, 2.0]) * np.cos(x), rtol=1e-12)
 
 
+def test_forward_mode_leaves_the_block_out():
+    x = 0.7
+    value, tangent = tl.jvp(logs_square)(x, 1.0)
+    assert value == logs_square(x)
+    assert_close(tangent, numerical_grad(logs_square, [x]))  # the function called normally
+    assert LOG == []
+    xv = np.array([0.7, -0.2])
+    assert_close(tl.jacobian(scales_adjoint, mode="forward")(xv),
+                 np.diag(np.cos(xv * xv) * 2.0 * xv), rtol=1e-12)
+    # reverse mode applies the block: dy tripled
+    assert_close(tl.jacobian(scales_adjoint)(xv), np.diag(3.0 * np.cos(xv * xv) * 2.0 * xv),
+                 rtol=1e-12)
+
+
+def test_hvp_differentiates_the_changed_gradient():
+    x = 0.7
+    # the gradient is g(x) = 3 cos(x^2) 2x; by hand, g'(x) = 6 cos(x^2) - 12 x^2 sin(x^2)
+    want = 6.0 * np.cos(x * x) - 12.0 * x * x * np.sin(x * x)
+    assert_close(tl.hvp(scales_adjoint)(x, 1.0), want, rtol=1e-10)
+    assert_close(tl.grad(tl.grad(scales_adjoint))(x), want, rtol=1e-10)
+
+
 def test_blocks_in_branches_run_on_the_branch_taken():
     x = 0.4
     g = tl.grad(branch_clip)(x, 1.0)
