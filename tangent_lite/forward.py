@@ -28,6 +28,7 @@ from .checks import stop_gradient
 from .errors import NoRuleError, UnsupportedSyntaxError
 from .normalize import local_names
 from .reverse import _elementwise, _linked, bind_arguments, substitute_template
+from .surgery import GradOf, insert_grad_of
 
 ZERO = "__tl_zero__"
 ANS = "__tl_ans__"  # the new value of the assigned name, while a rule is inlined
@@ -268,6 +269,12 @@ class Forward:
             else:
                 node = gast.While(test=s.test, body=body, orelse=[])
             return [A.set_origin(node, origin)]
+        if isinstance(s, GradOf):
+            if self.scope.resolve(s.func) is not insert_grad_of:
+                raise self.error(UnsupportedSyntaxError, "with statement is not supported in "
+                                 "a differentiated function (only with tl.insert_grad_of(x) "
+                                 "as dx)", origin or s)
+            return []  # a block of the backward pass: forward mode has none, as a normal call
         if isinstance(s, gast.Expr) and AN.is_append(s, self.locals):
             return self.append(s)
         if isinstance(s, gast.Expr):
@@ -470,6 +477,10 @@ class Forward:
         is differentiated from its source, like the user's functions."""
         import inspect
         info = AN.classify(value, self.scope, self.locals)
+        if info.kind in (AN.Call.USER, AN.Call.UNKNOWN) and info.obj is not None and \
+                R.lookup_jvp(info.obj) is not None:
+            info.kind = AN.Call.RULE  # a registered forward rule wins over the source
+            return info
         if info.kind in (AN.Call.UNKNOWN, AN.Call.RULE) and inspect.isfunction(info.obj) \
                 and R.lookup_jvp(info.obj) is None and (
                     info.obj.__module__ == "tangent_lite.runtime"

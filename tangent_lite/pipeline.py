@@ -449,9 +449,26 @@ def _simple_args(names):
                           kwarg=None, defaults=[])
 
 
+def _drop_copies(stmts, dense):
+    """Keep the copy after a block of ``tl.insert_grad_of`` only for an adjoint that is
+    updated in place later (one in ``dense``)."""
+    out = []
+    for s in stmts:
+        g = getattr(s, "tl_copy_of", None)
+        if g is not None and g not in dense:
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if inner:
+                setattr(s, field, _drop_copies(inner, dense))
+        out.append(s)
+    return out
+
+
 def build_split(tr, fwd_name, bwd_name, optimize):
     """A callee: ``fwd_g(*args) -> (out, ctx)`` and ``bwd_g(ctx, b_out) -> cotangents``."""
     fwd, bwd = tr.block(tr.body, 0)
+    bwd = _drop_copies(bwd, tr.dense)
     out = tr.out
     seed = tr.adj(out.id) if isinstance(out, gast.Name) else tr.names.fresh("b_out")
     active_out = isinstance(out, gast.Name) and out.id in tr.active
@@ -499,6 +516,7 @@ def _live_in(stmts):
 def build_entry(tr, name, mode, optimize, single=True):
     """The entry point: ``grad_f``, ``value_and_grad_f`` or ``vjp_f``."""
     fwd, bwd = tr.block(tr.body, 0)
+    bwd = _drop_copies(bwd, tr.dense)
     out = tr.out
     active_out = isinstance(out, gast.Name) and out.id in tr.active
     grads = [tr.adj(p) for p in tr.wrt]

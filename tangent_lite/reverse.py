@@ -28,6 +28,7 @@ from . import analysis as AN
 from . import astutil as A
 from . import rules as R
 from .checks import stop_gradient
+from .surgery import GradOf, insert_grad_of
 from .normalize import local_names
 from .errors import NoRuleError, UnsupportedSyntaxError
 
@@ -275,6 +276,8 @@ class Reverse:
             return self.for_loop(s, depth)
         if isinstance(s, gast.While):
             return self.while_loop(s, depth)
+        if isinstance(s, GradOf):
+            return [], self.grad_of(s)
         if isinstance(s, gast.Expr) and AN.is_append(s, self.locals):
             return self.append(s)
         if isinstance(s, (gast.Break, gast.Expr, gast.Assert)):
@@ -310,6 +313,36 @@ class Reverse:
             bwd = [A.set_origin(gast.If(test=A.deepcopy(test), body=bb or [gast.Pass()],
                                         orelse=bo), origin)]
         return pre + [fwd], bwd + post
+
+    def grad_of(self, s):
+        """``with tl.insert_grad_of(x) as dx:``: the block, with ``dx`` renamed to the
+        adjoint of ``x``, runs in the backward sweep where the ``with`` statement mirrors.
+
+        It is not differentiated and its assignments to ``dx`` replace the adjoint.
+        When no derivative flows through ``x`` there is no adjoint: the block is left out.
+        """
+        origin = A.origin_of(s)
+        if self.scope.resolve(s.func) is not insert_grad_of:
+            raise self.error(UnsupportedSyntaxError, "with statement is not supported in a "
+                             "differentiated function (only with tl.insert_grad_of(x) as dx)",
+                             origin, "move the with block outside the function you "
+                             "differentiate")
+        if s.var not in self.active:
+            return []
+        g = self.adj(s.var)
+        body = [_AdjointRename(s.adjoint, g).visit(A.deepcopy(b)) for b in s.stmts]
+        pre = []
+        if g in self.maybe_uniform:
+            # the block sees the adjoint with the shape of its variable, not a scalar
+            # standing for a uniform array
+            shape = A.call(self.np_attr("shape"), [A.load(s.var)])
+            pre = [A.assign(A.store(g), A.call(self.np_attr("broadcast_to"),
+                                               [A.load(g), shape]), origin)]
+        # an adjoint that a later step updates in place (x[i] += ...) would change what
+        # the block kept or assigned: it gets a copy (dropped unless g ends up in self.dense)
+        post = A.assign(A.store(g), A.call(self.helper("_copy"), [A.load(g)]), origin)
+        post.tl_copy_of = g
+        return pre + [A.set_origin(GradOf(body, var=s.var, adjoint=g), origin), post]
 
     def append(self, s):
         """``lst.append(v)``: the backward sweep reads the cotangent at the index it got."""
@@ -851,6 +884,29 @@ def substitute_template(rule, fdef, mapping, names, linker):
             for s in body[:-1]):
         return None, None
     return body[:-1], body[-1].value
+
+
+class _AdjointRename(gast.NodeTransformer):
+    """In a block of ``tl.insert_grad_of``: the user's name for the adjoint becomes the
+    adjoint's name; ``dx += e`` becomes ``dx = dx + e`` (it must not update the adjoint
+    array in place, which other adjoints may share)."""
+
+    def __init__(self, old, new):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node):
+        if node.id == self.old:
+            node.id = self.new
+        return node
+
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        t = node.target
+        if isinstance(t, gast.Name) and t.id == self.new:
+            value = gast.BinOp(left=A.load(self.new), op=node.op, right=node.value)
+            return gast.copy_location(gast.Assign(targets=[t], value=value, type_comment=None),
+                                      node)
+        return node
 
 
 def _index_value(sl):

@@ -576,6 +576,17 @@ def pinv_grad(g, ans, a):
             + pt @ p @ np.swapaxes(gt, -1, -2) @ (eye_n - p @ a).T)
 
 
+def seq_sum_jvp(dxs, xs):
+    """Tangent of the builtin ``sum(xs)``: the sum of the entries' tangents."""
+    if isinstance(xs, np.ndarray):
+        return np.sum(dxs, axis=0)
+    total = 0.0
+    for d in dxs:
+        if d is not None:
+            total = total + d
+    return total
+
+
 # ---------------------------------------------------------------- forward-mode helpers
 
 

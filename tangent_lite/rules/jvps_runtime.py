@@ -36,6 +36,7 @@ from ..runtime import repeat_grad as _repeat_grad
 from ..runtime import seed as _seed
 from ..runtime import seq_extremum_grad as _seq_extremum_grad
 from ..runtime import seq_sum_grad as _seq_sum_grad
+from ..runtime import seq_sum_jvp as _seq_sum_jvp
 from ..runtime import stack_grad as _stack_grad
 from ..runtime import take_grad as _take_grad
 from ..runtime import tensordot_grad as _tensordot_grad
@@ -51,6 +52,11 @@ non_differentiable(rt.scalar_seed, rt.inside, rt.zeros_like)
 @register_jvp(builtins.list)
 def list_(ans, x, dx):
     return list(dx)
+
+
+@register_jvp(builtins.sum)
+def builtin_sum(ans, xs, dxs, start=0, dstart=0.0):
+    return _seq_sum_jvp(dxs, xs) + dstart
 
 
 @register_jvp(builtins.tuple)
