@@ -48,6 +48,10 @@ class Scope:
             return self.closure[name]
         if name in self.globals:
             return self.globals[name]
+        live = getattr(self.globals, "live", None)  # generated code: the user's globals
+        if live and name in live:
+            home, source = live[name]
+            return home.get(source, _MISSING)
         return getattr(builtins, name, _MISSING)
 
     def resolve(self, node):

@@ -25,6 +25,7 @@ from .naming import Names, names_in
 from .normalize import local_names, normalize
 from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs, inline_temps,
                        merge_rebinds, zero_prop)
+from .forward import ZERO, Forward
 from .reverse import MARKER, Reverse
 
 TAPE = "_tape"
@@ -75,7 +76,70 @@ class ModuleBuilder:
         return fwd, bwd
 
 
+    def request_jvp(self, fn, active, origin, caller_info, known=None):
+        """The name of the forward-mode function of ``fn`` for these active parameters,
+        and the names of its tangent parameters (keyword-only: ``jvp_g(x, *, dx)``)."""
+        known = known or {}
+        key = (fn, active, tuple((k, id(v)) for k, v in sorted(known.items())), "jvp")
+        if key in self.memo:
+            return self.memo[key]
+        name = self.linker.bind("jvp_" + fn.__name__, ("generated", key, "jvp"))
+        try:
+            fdef, info = frontend.parse_function(fn)
+        except SourceError as exc:
+            raise caller_info.error(
+                type(exc), f"cannot differentiate {fn.__qualname__}(): {exc.message}", origin,
+                f"register a rule: @tl.register_jvp({fn.__name__})") from None
+        fence.check(fdef, info)
+        fence.check_aliasing(fdef, info)
+        names = Names(names_in(fdef))
+        tangents = {p: names.tangent(p) for p in active}
+        self.memo[key] = (name, tangents)
+        normalize(fdef, info, names)
+        scope = AN.Scope(fn, known)
+        tr = Forward(fdef, info, scope, names, list(active), self)
+        self.functions.append((build_forward(tr, name, self.optimize, entry=False), info, scope))
+        return name, tangents
+
+
 # ---------------------------------------------------------------- assembling functions
+
+def build_forward(tr, name, optimize, entry=True, tangent_only=False):
+    """``jvp_f(*args, *tangents) -> (value, tangent)``; a callee takes its tangents by
+    keyword, ``jvp_g(x, y, *, dx)``, so defaults and keywords keep working."""
+    body = tr.block(tr.body)
+    out = tr.out
+    heads = []
+    for p in tr.wrt:
+        if p in tr.inplace and p in tr.active:
+            heads.append(A.assign(A.store(tr.tan(p)), A.call(
+                _helper(tr, "_owned"), [A.load(tr.tan(p)), A.load(p)])))
+    if isinstance(out, gast.Name) and out.id in tr.active:
+        dout = A.load(tr.tan(out.id))
+    elif isinstance(out, gast.Name) and not tr.is_scalar(out):
+        dout = A.call(_helper(tr, "_zeros_like"), [A.load(out.id)])
+    else:
+        dout = A.const(0.0)
+    ret = gast.Return(value=dout if tangent_only else gast.Tuple(
+        elts=[A.to_load(out), dout], ctx=gast.Load()))
+    A.set_origin(ret, tr.ret_origin)
+    body = dce(heads + body + [ret])
+    if optimize:
+        body = fold_signs(inline_temps(merge_rebinds(body), tr.names.temps))
+    leftover = [n for n in gast.walk(gast.Module(body=body, type_ignores=[]))
+                if isinstance(n, gast.Name) and n.id == ZERO]
+    assert not leftover, "a symbolic zero was left in the generated code"
+    args = _arguments(tr.fdef)
+    tangent_args = [gast.Name(id=tr.tan(p), ctx=gast.Param(), annotation=None,
+                              type_comment=None) for p in tr.wrt]
+    if entry:
+        args.defaults = []  # the tangents follow every positional argument
+        args.args.extend(tangent_args)
+    else:
+        args.kwonlyargs.extend(tangent_args)
+        args.kw_defaults.extend([None] * len(tangent_args))
+    return _function(name, args, body)
+
 
 def _adjoint_inits(tr, skip=()):
     out = []
@@ -385,9 +449,26 @@ def _simple_args(names):
                           kwarg=None, defaults=[])
 
 
+def _drop_copies(stmts, dense):
+    """Keep the copy after a block of ``tl.insert_grad_of`` only for an adjoint that is
+    updated in place later (one in ``dense``)."""
+    out = []
+    for s in stmts:
+        g = getattr(s, "tl_copy_of", None)
+        if g is not None and g not in dense:
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if inner:
+                setattr(s, field, _drop_copies(inner, dense))
+        out.append(s)
+    return out
+
+
 def build_split(tr, fwd_name, bwd_name, optimize):
     """A callee: ``fwd_g(*args) -> (out, ctx)`` and ``bwd_g(ctx, b_out) -> cotangents``."""
     fwd, bwd = tr.block(tr.body, 0)
+    bwd = _drop_copies(bwd, tr.dense)
     out = tr.out
     seed = tr.adj(out.id) if isinstance(out, gast.Name) else tr.names.fresh("b_out")
     active_out = isinstance(out, gast.Name) and out.id in tr.active
@@ -435,6 +516,7 @@ def _live_in(stmts):
 def build_entry(tr, name, mode, optimize, single=True):
     """The entry point: ``grad_f``, ``value_and_grad_f`` or ``vjp_f``."""
     fwd, bwd = tr.block(tr.body, 0)
+    bwd = _drop_copies(bwd, tr.dense)
     out = tr.out
     active_out = isinstance(out, gast.Name) and out.id in tr.active
     grads = [tr.adj(p) for p in tr.wrt]
@@ -522,12 +604,18 @@ def link(fdef, scope, linker):
         if getattr(builtins, n.id, AN._MISSING) is obj:
             continue
         orig = n.id
-        new = linker.bind(orig, obj, getattr(scope.fn, "__module__", None))
+        module, source_name = getattr(scope.fn, "__module__", None), orig
+        first = getattr(scope.globals, "tl_linker", None)
+        if first is not None:  # generated code: the name came from the user's module
+            module, source_name = first.origins.get(orig, (module, orig))
+        new = linker.bind(orig, obj, module, source_name)
         mapping_cache[orig] = new
         n.id = new
         if orig not in scope.closure and scope.globals.get(orig, AN._MISSING) is obj \
                 and not isinstance(obj, types.ModuleType):
             linker.live[new] = (scope.globals, orig)
+        elif first is not None and orig in getattr(scope.globals, "live", {}):
+            linker.live[new] = scope.globals.live[orig]
 
 
 def _generated_fn(obj):
@@ -584,8 +672,11 @@ def load(source, namespace, entry):
     return fn
 
 
-def build(fn, mode, wrt_names, optimize=True, single=None, known=None):
-    """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp} of ``fn``."""
+def build(fn, mode, wrt_names, optimize=True, single=None, known=None, of=None):
+    """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp, jvp, hvp} of ``fn``.
+
+    ``hvp`` is forward mode over the generated gradient ``fn`` of ``of``: the
+    entry point returns the tangent alone, the Hessian-vector product."""
     fdef, info = frontend.parse_function(fn)
     fence.check(fdef, info)
     fence.check_aliasing(fdef, info)
@@ -593,26 +684,43 @@ def build(fn, mode, wrt_names, optimize=True, single=None, known=None):
     normalize(fdef, info, names)
     builder = ModuleBuilder(optimize)
     scope = AN.Scope(fn, known)
-    entry = builder.linker.bind(f"{mode}_{fdef.name if fn.__name__ == '<lambda>' else fn.__name__}",
-                                ("generated", fn, mode))
-    # grad checks that the output is a scalar before its backward sweep runs
-    tr = Reverse(fdef, info, scope, names, wrt_names, builder,
-                 scalar_output=mode in ("grad", "value_and_grad"), uniform=optimize)
-    if single is None:
-        single = len(wrt_names) == 1
-    main = build_entry(tr, entry, mode, optimize, single)
+    label = of or fn
+    entry = builder.linker.bind(
+        f"{mode}_{fdef.name if label.__name__ == '<lambda>' else label.__name__}",
+        ("generated", fn, mode))
+    if mode in ("jvp", "hvp"):
+        main = build_forward(Forward(fdef, info, scope, names, wrt_names, builder), entry,
+                             optimize, tangent_only=mode == "hvp")
+    else:
+        # grad checks that the output is a scalar before its backward sweep runs
+        tr = Reverse(fdef, info, scope, names, wrt_names, builder,
+                     scalar_output=mode in ("grad", "value_and_grad"), uniform=optimize)
+        if single is None:
+            single = len(wrt_names) == 1
+        main = build_entry(tr, entry, mode, optimize, single)
     functions = builder.functions + [(main, info, scope)]
     for f, _, sc in functions:
         link(f, sc, builder.linker)
     src_functions = [(f, info) for f, info, _ in functions]
     namespace = builder.linker.namespace()
     namespace["__name__"] = f"tangent_lite.generated.{entry}"
-    header = [f"# Generated by tangent_lite: {mode} of {fn.__module__}.{fn.__qualname__} "
-              f"({_where(fn)})."]
+    header = [f"# Generated by tangent_lite: {mode} of {label.__module__}.{label.__qualname__} "
+              f"({_where(label)})."]
     source = module_source(src_functions, builder.linker, header)
-    gen = Generated(source, namespace, entry, builder.linker, src_functions, fn)
+    gen = Generated(source, namespace, entry, builder.linker, src_functions, label)
     gen.callees = [key[0] for key in builder.memo]
     return gen
+
+
+def build_hvp(fn, wrt_names, optimize=True, known=None):
+    """The Hessian-vector product of ``fn``: forward mode over its generated gradient."""
+    gen = build(fn, "grad", wrt_names, optimize=optimize, known=known)
+    g = load(gen.source, gen.namespace, gen.entry)
+    g.source, g.tl_generated = gen.source, gen
+    out = build(g, "hvp", wrt_names, optimize=optimize, of=fn)
+    out.callees = list(gen.callees) + [fn]
+    out.grad = g
+    return out
 
 
 def _where(fn):

@@ -182,6 +182,48 @@ def extremum_grad(g, ans, x, axis=None, keepdims=False):
     return g * mask / np.sum(mask, axis=axis, keepdims=True)
 
 
+def extremum_jvp(ans, x, dx, axis=None, keepdims=False):
+    """Tangent of max/min reductions; ties share it evenly (as the cotangent)."""
+    full = ans if axis is None or keepdims else np.expand_dims(ans, axis)
+    mask = np.asarray(x) == full
+    share = np.where(mask, dx, 0.0) / np.sum(mask, axis=axis, keepdims=True)
+    return np.sum(share, axis=axis, keepdims=keepdims)
+
+
+def zeros_like(x):
+    """A zero tangent with the structure of ``x``: 0.0, a float array, or a container."""
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, dtype=x.dtype if np.issubdtype(x.dtype, np.inexact)
+                        else float)
+    if isinstance(x, (list, tuple)):
+        out = [zeros_like(v) for v in x]
+        return tuple(out) if isinstance(x, tuple) else out
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if x is None or isinstance(x, (bool, str)):
+        return None
+    return 0.0
+
+
+def owned(t, x):
+    """A tangent for ``x`` that may be updated in place: a fresh copy of ``t``."""
+    if isinstance(x, list):
+        return [t_ for t_ in t] if isinstance(t, (list, tuple)) else [t] * len(x)
+    if isinstance(x, np.ndarray) or np.ndim(t):
+        dtype = x.dtype if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.inexact) \
+            else float
+        return np.array(np.broadcast_to(t, np.shape(x)), dtype=dtype)
+    return t
+
+
+def broadcast_like(t, x):
+    """The tangent ``t`` broadcast to the shape of ``x`` (a symbolic zero made it smaller)."""
+    shape = np.shape(x)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
 def matmul_gx(g, x, y):
     """Cotangent of ``x`` in ``x @ y`` (1-D operands included)."""
     xd, yd = np.ndim(x), np.ndim(y)
@@ -300,6 +342,17 @@ def einsum_grad(g, subscripts, operands, k):
     out_arr = np.zeros(shape)
     np.einsum(target + "->" + unique, out_arr)[...] = full
     return out_arr
+
+
+def einsum_grad_jvp(g, dg, subscripts, operands, doperands, k):
+    """Tangent of ``einsum_grad(g, subscripts, operands, k)``: one term per argument."""
+    out = einsum_grad(dg, subscripts, operands, k)
+    for j, d in enumerate(doperands):
+        if j != k and not (np.ndim(d) == 0 and d == 0):
+            ops = list(operands)
+            ops[j] = d
+            out = out + einsum_grad(g, subscripts, ops, k)
+    return out
 
 
 def concatenate_grad(g, arrays, axis=0):
@@ -555,3 +608,114 @@ def pinv_grad(g, ans, a):
     return (-pt @ gt @ pt
             + (eye_m - a @ p).T @ np.swapaxes(gt, -1, -2) @ p @ pt
             + pt @ p @ np.swapaxes(gt, -1, -2) @ (eye_n - p @ a).T)
+
+
+def seq_sum_jvp(dxs, xs):
+    """Tangent of the builtin ``sum(xs)``: the sum of the entries' tangents."""
+    if isinstance(xs, np.ndarray):
+        return np.sum(dxs, axis=0)
+    total = 0.0
+    for d in dxs:
+        if d is not None:
+            total = total + d
+    return total
+
+
+# ---------------------------------------------------------------- forward-mode helpers
+
+
+def builtin_extremum_jvp(ans, x, rest, dx, drest):
+    """Tangent of the builtin ``max``/``min``; ties share it evenly (as the cotangent)."""
+    if not rest:
+        if isinstance(x, np.ndarray):
+            return extremum_jvp(ans, x, dx, 0)
+        hits = [1.0 if xi == ans else 0.0 for xi in x]
+        return sum(h * t for h, t in zip(hits, dx)) / sum(hits)
+    args = (x,) + tuple(rest)
+    tangents = (dx,) + tuple(drest)
+    hits = [1.0 if a == ans else 0.0 for a in args]
+    return sum(h * t for h, t in zip(hits, tangents)) / sum(hits)
+
+
+def einsum_jvp(subscripts, operands, doperands):
+    """Tangent of ``np.einsum(subscripts, *operands)``: each operand replaced by its
+    tangent in turn, the terms summed (zero tangents skipped)."""
+    out = 0.0
+    for k, d in enumerate(doperands):
+        if np.ndim(d) == 0 and d == 0:
+            continue
+        ops = list(operands)
+        ops[k] = d
+        out = out + np.einsum(subscripts, *ops)
+    return out
+
+
+def prod_jvp(ans, x, dx, axis=None, keepdims=False):
+    """Tangent of ``np.prod``: exact when some factors are zero (products of the others)."""
+    others = prod_grad(np.ones(np.shape(ans)), ans, x, axis, keepdims)
+    return np.sum(others * dx, axis=axis, keepdims=keepdims)
+
+
+def norm_jvp(ans, x, dx, ord=None, axis=None, keepdims=False):
+    """Tangent of ``np.linalg.norm`` for the cases ``norm_grad`` covers; 0 where the
+    2-norm is 0, ties of the inf-norm share the tangent."""
+    axis = norm_axes(x, ord, axis)
+    full = ans if axis is None or keepdims else np.expand_dims(ans, axis)
+    if ord in (None, 2, "fro") and (ord != 2 or np.ndim(x) == 1 or axis is not None):
+        safe = np.where(full == 0, 1.0, full)
+        out = np.where(full == 0, 0.0, x * dx / safe)
+        return np.sum(out, axis=axis, keepdims=keepdims)
+    if ord == 1 and (np.ndim(x) == 1 or axis is not None):
+        return np.sum(np.sign(x) * dx, axis=axis, keepdims=keepdims)
+    if ord in (np.inf, -np.inf) and (np.ndim(x) == 1 or axis is not None):
+        hits = np.abs(x) == full
+        share = np.sign(x) * hits * dx / np.sum(hits, axis=axis, keepdims=True)
+        return np.sum(share, axis=axis, keepdims=keepdims)
+    if ord in (2, -2) and np.ndim(x) == 2 and axis is None:
+        u, s, vt = np.linalg.svd(x)
+        k = 0 if ord == 2 else len(s) - 1
+        out = u[:, k] @ dx @ vt[k]
+        return np.reshape(out, (1, 1)) if keepdims else out
+    raise ValueError("the norm rule covers ord=None, 2 (vectors), 'fro' and 1 (vectors)")
+
+
+def norm_axes(x, ord, axis):
+    """The ``axis`` the norm rules see.  A matrix norm over both axes of a 2-D array is
+    the norm with ``axis=None`` (a transpose changes none of the covered ones); over two
+    axes of a bigger array only the Frobenius norm is covered (it is the 2-norm of the
+    entries), the others raise instead of giving a wrong derivative."""
+    if axis is None or np.ndim(axis) == 0 or len(axis) == 1 or ord in (None, "fro"):
+        return axis
+    if np.ndim(x) == 2:
+        return None
+    raise ValueError("the norm rule covers matrix norms over two axes of a bigger array "
+                     "only for ord=None and 'fro'")
+
+
+def clipped_to(x, bound, lower):
+    """1 where ``np.clip`` replaces ``x`` by ``bound`` (``x`` strictly below the lower
+    bound, or above the upper one), else 0; a missing bound (``None``) replaces nothing."""
+    if bound is None:
+        return 0.0
+    return np.asarray(x < bound if lower else x > bound, dtype=float)
+
+
+def _dot_axes(x, y):
+    """``np.dot``'s contraction beyond 2-D: the last axis of ``x`` with the second-to-last
+    of ``y`` (its last when ``y`` is 1-D); ``None`` where it is matmul's."""
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0 or (xd <= 2 and yd <= 2):
+        return None
+    return [xd - 1], [max(yd - 2, 0)]
+
+
+def dot_gx(g, x, y):
+    """Cotangent of ``x`` in ``np.dot(x, y)`` (as ``matmul_gx`` up to 2-D operands)."""
+    axes = _dot_axes(x, y)
+    return matmul_gx(g, x, y) if axes is None else tensordot_grad(g, x, y, axes)
+
+
+def dot_gy(g, x, y):
+    """Cotangent of ``y`` in ``np.dot(x, y)`` (as ``matmul_gy`` up to 2-D operands)."""
+    axes = _dot_axes(x, y)
+    return matmul_gy(g, x, y) if axes is None else tensordot_grad(g, x, y, axes, True)
