@@ -24,9 +24,11 @@ Criterion (see docs/numerical-stability.md):
 Never NaN, never an exception.  Every (function, point) pair is its own test id.
 """
 
+import atexit
 import importlib.util
 import math
 import os
+import shutil
 import sys
 import tempfile
 
@@ -374,6 +376,7 @@ for _c in CASES:
         _SOURCE += ["", f"def {_c.fname}_sum({args}):", f"    return np.sum({_c.expr})", ""]
 
 _DIR = tempfile.mkdtemp(prefix="tl_robustness_")
+atexit.register(shutil.rmtree, _DIR, True)
 _PATH = os.path.join(_DIR, "robustness_cases.py")
 with open(_PATH, "w", encoding="utf-8") as _fh:
     _fh.write("\n".join(_SOURCE) + "\n")
