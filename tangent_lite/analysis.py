@@ -115,6 +115,8 @@ def classify(node, scope, local_names):
 
 def _is_library(fn):
     mod = getattr(fn, "__module__", "") or ""
+    if mod.startswith("tangent_lite.generated."):
+        return False  # generated code is differentiated from its source, like the user's
     return mod.split(".")[0] in ("numpy", "math", "builtins", "scipy", "tangent_lite")
 
 

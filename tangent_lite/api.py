@@ -111,15 +111,23 @@ def grad(f=None, wrt=0, *, optimize=True, verbose=False):
 
     ``tl.grad(f)`` returns ``df(*args)``; also usable as ``@tl.grad`` and
     ``@tl.grad(wrt="w")``.  ``df.source`` is the generated module's source.
-    The gradient of a generated derivative (``tl.grad(tl.grad(f))``) is computed by
-    forward mode over its generated code, one pass per entry of ``wrt``.
+    ``tl.grad(tl.grad(f))`` transforms the generated gradient again (reverse over
+    reverse); where reverse mode lacks a rule for a helper the generated code calls,
+    forward mode over the generated code is used instead, one pass per entry of ``wrt``.
     """
     if f is None or isinstance(f, (int, str, tuple, list)) and not callable(f):
         if f is not None:
             wrt = f
         return functools.partial(grad, wrt=wrt, optimize=optimize, verbose=verbose)
-    if getattr(_unwrap(f), "tl_generated", None) is not None or hasattr(f, "tl_forward_chain"):
+    if hasattr(f, "tl_forward_chain"):
         return _grad_of_generated(f, wrt, optimize, verbose)
+    if getattr(_unwrap(f), "tl_generated", None) is not None:
+        # reverse over reverse; forward mode over the generated code where reverse mode
+        # has no rule for something the generated code calls
+        try:
+            return _finish(_transform(f, "grad", wrt, optimize, verbose), wrt)
+        except TangentLiteError:
+            return _grad_of_generated(f, wrt, optimize, verbose)
     return _finish(_transform(f, "grad", wrt, optimize, verbose), wrt)
 
 

@@ -59,7 +59,7 @@ def _zp_stmt(s, zero, rewrite, linker):
                     fn.tl_linked = True
                     value = A.call(fn, [value])
                 new = A.assign(A.store(adj), value, A.origin_of(s))
-                for attr in ("tl_bwd",):
+                for attr in ("tl_bwd", "tl_keep"):
                     if hasattr(s, attr):
                         setattr(new, attr, getattr(s, attr))
                 return [new if rewrite else s], zero - {adj}

@@ -28,7 +28,12 @@ from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs, i
 from .forward import ZERO, Forward
 from .reverse import MARKER, Reverse
 
-TAPE = "_tape"
+def _tape(tr):
+    """The tape's name: ``_tape``, or a variant when the function has a ``_tape`` of its
+    own (generated code differentiated again)."""
+    if getattr(tr, "tape", None) is None:
+        tr.tape = tr.names.exact("_tape")
+    return tr.tape
 
 
 class Generated:
@@ -145,6 +150,10 @@ def _adjoint_inits(tr, skip=()):
     out = []
     for name in sorted(tr.active):
         if name in skip:
+            continue
+        if name in getattr(tr, "stacks", ()):  # one zero per entry left on the stack
+            out.append(A.assign(A.store(tr.adj(name)),
+                                A.call(_helper(tr, "_stack_adjoint"), [A.load(name)])))
             continue
         out.append(A.assign(A.store(tr.adj(name)), A.const(0.0)))
     return out
@@ -287,11 +296,11 @@ def resolve_markers(fwd, bwd, tr, linker):
 
     def push(value):
         used[0] = True
-        return A.expr_stmt(A.call(gast.Attribute(value=A.load(TAPE), attr="append",
+        return A.expr_stmt(A.call(gast.Attribute(value=A.load(_tape(tr)), attr="append",
                                                  ctx=gast.Load()), [value]))
 
     def pop(target):
-        node = A.assign(target, A.call(gast.Attribute(value=A.load(TAPE), attr="pop",
+        node = A.assign(target, A.call(gast.Attribute(value=A.load(_tape(tr)), attr="pop",
                                                       ctx=gast.Load()), []))
         node.tl_keep = True
         return node
@@ -482,16 +491,16 @@ def build_split(tr, fwd_name, bwd_name, optimize):
         elts=[A.load(g) for g in grads], ctx=gast.Load())
     bwd_body = dce(bwd + [gast.Return(value=ret)])
     live_in = _live_in(bwd_body) - {seed}
-    primal = _primal_names(fwd, tr.params) | ({TAPE} if used else set())
+    primal = _primal_names(fwd, tr.params) | ({_tape(tr)} if used else set())
     ctx_names = sorted(live_in & primal)
     # a value defined on one branch only is still passed on: give it a value on the others
-    missing = sorted(set(ctx_names) - definitely_assigned(fwd, set(tr.params)) - {TAPE})
+    missing = sorted(set(ctx_names) - definitely_assigned(fwd, set(tr.params)) - {_tape(tr)})
     fwd = [A.assign(A.store(n), A.const(None)) for n in missing] + fwd
     grads_unassigned = [g for g in grads if g in live_in]
     ctx = tr.names.exact("_ctx")
     fwd_ret = gast.Return(value=gast.Tuple(elts=[A.to_load(out), gast.Tuple(
         elts=[A.load(n) for n in ctx_names], ctx=gast.Load())], ctx=gast.Load()))
-    head = [A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used else []
+    head = [A.assign(A.store(_tape(tr)), gast.List(elts=[], ctx=gast.Load()))] if used else []
     fwd_body = dce(head + fwd + [fwd_ret])
     unpack = []
     if ctx_names:
@@ -559,7 +568,7 @@ def build_entry(tr, name, mode, optimize, single=True):
     result = results[0] if single else gast.Tuple(elts=results, ctx=gast.Load())
     if mode == "value_and_grad":
         result = gast.Tuple(elts=[out_expr, result], ctx=gast.Load())
-    head = keep + ([A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used
+    head = keep + ([A.assign(A.store(_tape(tr)), gast.List(elts=[], ctx=gast.Load()))] if used
                    else [])
     body = dce(head + fwd + bwd + [gast.Return(value=result)])
     if optimize:

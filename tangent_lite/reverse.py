@@ -173,6 +173,9 @@ class Reverse:
         self.ret_origin = A.origin_of(body[-1]) if body else None
         self.body = body[:-1] if body and isinstance(body[-1], gast.Return) else body
         self.active, self.varied = AN.activity(body, self.params, self.wrt, scope, self.locals)
+        # flags and counters (of generated code, mostly) carry no derivative
+        from .forward import discrete_names
+        self.active -= discrete_names(body, scope, self.locals, self.params)
         self.dict_literals = {s.targets[0].id for s in AN.walk_stmts(body)
                               if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)
                               and isinstance(s.targets[0], gast.Name)}
@@ -199,6 +202,10 @@ class Reverse:
         # through elementwise rules and is broadcast only where a rule needs the shape.
         self.uniform = uniform
         self.maybe_uniform = set()
+        # local lists used as stacks (values pushed and popped back, as the tape of
+        # generated code is): their adjoint is a stack too, run in mirror order
+        self.stacks = {lst for st in AN.walk_stmts(body) for lst in [_popped_list(st)]
+                       if lst is not None and lst in self.locals}
 
     def check_opaque(self, body):
         """Refuse what would silently lose a derivative: text round trips of values that
@@ -285,6 +292,8 @@ class Reverse:
         return fwd, bwd
 
     def stmt(self, s, depth):
+        if _popped_list(s) in self.stacks:
+            return self.stack_pop(s)
         if isinstance(s, gast.Assign):
             if isinstance(s.targets[0], gast.Subscript):
                 return self.assign_subscript(s)
@@ -298,7 +307,10 @@ class Reverse:
         if isinstance(s, GradOf):
             return [], self.grad_of(s)
         if isinstance(s, gast.Expr) and AN.is_append(s, self.locals):
+            if s.value.func.value.id in self.stacks:
+                return self.stack_push(s)
             return self.append(s)
+
         if isinstance(s, (gast.Break, gast.Expr, gast.Assert)):
             if isinstance(s, gast.Expr):
                 self.check_expr_stmt(s)
@@ -379,6 +391,43 @@ class Reverse:
         bwd = [self.densify(lst, origin), accum(self.adj(v.id), part, blst, origin=origin),
                rs]
         return fwd, bwd
+
+    def stack_push(self, s):
+        """``lst.append(v)`` on a stack: the mirror pops ``v``'s cotangent off ``b_lst``."""
+        lst = s.value.func.value.id
+        v = s.value.args[0]
+        if lst not in self.active:
+            return [s], []
+        popped = A.call(gast.Attribute(value=A.load(self.adj(lst)), attr="pop",
+                                       ctx=gast.Load()), [])
+        origin = A.origin_of(s)
+        if self.is_active(v):
+            node = accum(self.adj(v.id), popped, self.adj(lst), origin=origin)
+        else:
+            node = A.expr_stmt(popped, origin)
+        node.tl_keep = True
+        return [s], [node]
+
+    def stack_pop(self, s):
+        """``v = lst.pop()`` on a stack: the mirror pushes ``v``'s cotangent on ``b_lst``."""
+        origin = A.origin_of(s)
+        lst = _popped_list(s)
+        name = s.targets[0].id if isinstance(s, gast.Assign) else None
+        if isinstance(s, gast.Assign):
+            sv, rs = save_restore(name, origin)
+            fwd, tail = [sv, s], [rs]
+        else:
+            fwd, tail = [s], []
+        if lst not in self.active:
+            return fwd, tail
+        value = A.load(self.adj(name)) if name in self.active else A.const(0.0)
+        push = A.expr_stmt(A.call(gast.Attribute(value=A.load(self.adj(lst)), attr="append",
+                                                 ctx=gast.Load()), [value]), origin)
+        push.tl_keep = True
+        bwd = [push]
+        if name in self.active:
+            bwd.append(A.assign(A.store(self.adj(name)), A.const(0.0), origin))
+        return fwd, bwd + tail
 
     def diff_names(self, value):
         return {n for n in AN.diff_inputs(value, self.scope, self.locals) if n in self.active}
@@ -927,6 +976,16 @@ class _AdjointRename(gast.NodeTransformer):
             return gast.copy_location(gast.Assign(targets=[t], value=value, type_comment=None),
                                       node)
         return node
+
+
+def _popped_list(st):
+    """The list ``lst`` of ``v = lst.pop()`` or ``lst.pop()``, else ``None``."""
+    v = getattr(st, "value", None)
+    if isinstance(st, (gast.Assign, gast.Expr)) and isinstance(v, gast.Call) and \
+            isinstance(v.func, gast.Attribute) and v.func.attr == "pop" and not v.args and \
+            isinstance(v.func.value, gast.Name):
+        return v.func.value.id
+    return None
 
 
 def _index_value(sl):

@@ -719,3 +719,57 @@ def dot_gy(g, x, y):
     """Cotangent of ``y`` in ``np.dot(x, y)`` (as ``matmul_gy`` up to 2-D operands)."""
     axes = _dot_axes(x, y)
     return matmul_gy(g, x, y) if axes is None else tensordot_grad(g, x, y, axes, True)
+
+
+def fit(G, like_this):
+    """The cotangent ``G`` given the shape of ``like_this``: summed over dimensions that
+    were broadcast, or broadcast where ``like_this`` is larger."""
+    shape = np.shape(like_this)
+    if np.shape(G) == shape:
+        return G
+    if np.ndim(G) > len(shape) or any(a != b and b == 1 for a, b in zip(np.shape(G)[::-1],
+                                                                        shape[::-1])):
+        G = unbroadcast(G, like_this)
+    if np.shape(G) != shape:
+        G = np.broadcast_to(G, shape)
+    return float(G) if isinstance(like_this, float) else G
+
+
+def extremum_grad_vjp(G, g, ans, x, axis=None, keepdims=False):
+    """Cotangent of ``g`` in ``extremum_grad(g, ans, x, axis, keepdims)``."""
+    weights = extremum_grad(np.ones(np.shape(g)), ans, x, axis, keepdims)
+    return expand_reduced_vjp(G * weights, g, axis, keepdims)
+
+
+def expand_reduced_vjp(G, g, axis=None, keepdims=False):
+    """Cotangent of ``g`` in ``expand_reduced(g, x, axis, keepdims)``: a sum over ``axis``."""
+    if axis is not None and not keepdims:
+        return np.sum(G, axis=axis)
+    return fit(G, g)
+
+
+def matmul_gx_vjp(G, g, x, y):
+    """Cotangents of ``g`` and ``y`` in ``matmul_gx(g, x, y)``."""
+    gy = G @ y if np.ndim(G) and np.ndim(y) else G * y
+    return fit(gy, g), matmul_gy(g, G, y)
+
+
+def matmul_gy_vjp(G, g, x, y):
+    """Cotangents of ``g`` and ``x`` in ``matmul_gy(g, x, y)``."""
+    xg = x @ G if np.ndim(G) and np.ndim(x) else x * G
+    return fit(xg, g), matmul_gx(g, x, G)
+
+
+def seq_sum_grad_vjp(G, g, xs):
+    """Cotangent of ``g`` in ``seq_sum_grad(g, xs)``."""
+    if isinstance(xs, np.ndarray):
+        return fit(np.sum(G, axis=0), g)
+    total = 0.0
+    for Gi in G:
+        total = total + fit(Gi, g)
+    return total
+
+
+def stack_adjoint(lst):
+    """The adjoint of a list used as a stack: one zero per entry still on it."""
+    return [0.0] * len(lst)

@@ -3,6 +3,7 @@
 from . import core  # noqa: F401  (fills the registry)
 from . import jvps  # noqa: F401  (the forward-mode rules)
 from . import jvps_runtime  # noqa: F401  (forward rules of generated code's helpers)
+from . import vjps_runtime  # noqa: F401  (reverse rules of generated code's helpers)
 from .registry import (  # noqa: F401
     JvpRule,
     Rule,

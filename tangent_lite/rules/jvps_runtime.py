@@ -22,6 +22,7 @@ from ..runtime import diag_grad as _diag_grad
 from ..runtime import einsum_grad_jvp as _einsum_grad_jvp
 from ..runtime import expand_reduced as _expand_reduced
 from ..runtime import extremum_grad as _extremum_grad
+from ..runtime import fit as _fit
 from ..runtime import from_items as _from_items
 from ..runtime import hstack_grad as _hstack_grad
 from ..runtime import inner_grad as _inner_grad
@@ -77,6 +78,11 @@ def broadcast_like(ans, t, x, dt, dx):
 @register_jvp(rt.owned)
 def owned(ans, t, x, dt, dx):
     return _owned(dt, x)
+
+
+@register_jvp(rt.fit)
+def fit(ans, g, like_this, dg, dlike_this):
+    return _fit(dg, like_this)
 
 
 @register_jvp(rt.dense)
@@ -229,7 +235,7 @@ def tensordot_grad(ans, g, a, b, dg, da, db, axes=2, wrt_b=False):
 
 
 # linear in their first argument (the cotangent): a zero tangent there gives zero
-linear("first", rt.unbroadcast, rt.dense, rt.like, rt.expand_reduced, rt.seq_sum_grad,
+linear("first", rt.fit, rt.unbroadcast, rt.dense, rt.like, rt.expand_reduced, rt.seq_sum_grad,
        rt.item_grad, rt.concatenate_grad, rt.stack_grad, rt.vstack_grad, rt.hstack_grad,
        rt.from_items, rt.diag_grad, rt.tile_grad, rt.repeat_grad, rt.pad_grad, rt.take_grad,
        rt.copy, rt.broadcast_like, rt.owned, rt.extremum_grad, rt.seq_extremum_grad,
