@@ -78,7 +78,11 @@ def _compiled(f, mode, names, single, optimize, verbose, known=None):
         hit = per_function.get(key)
         if hit is not None and not _callees_current(hit):
             hit = None  # a function it differentiates was redefined: build again
-        if hit is None and mode == "hvp":
+        if hit is None and mode == "grad_of_jvp":
+            # the gradient of the tangent a generated jvp returns: reverse over forward
+            gen = pipeline.build(f, "grad", list(names), optimize=optimize, single=single,
+                                 known=known, output_index=1)
+        elif hit is None and mode == "hvp":
             # forward mode over the generated gradient
             g = _compiled(f, "grad", names, single, optimize, False, known)
             gen = pipeline.build(g, "hvp", list(names), optimize=optimize, of=f)
@@ -91,6 +95,7 @@ def _compiled(f, mode, names, single, optimize, verbose, known=None):
             hit = pipeline.load(gen.source, gen.namespace, gen.entry)
             hit.source = gen.source
             hit.tl_generated = gen
+            hit.tl_mode = mode
             per_function[key] = hit
     if verbose:
         print(hit.source)
@@ -121,6 +126,9 @@ def grad(f=None, wrt=0, *, optimize=True, verbose=False):
         return functools.partial(grad, wrt=wrt, optimize=optimize, verbose=verbose)
     if hasattr(f, "tl_forward_chain"):
         return _grad_of_generated(f, wrt, optimize, verbose)
+    if getattr(_unwrap(f), "tl_mode", None) == "jvp":
+        # tl.grad(tl.jvp(f)): the gradient of the directional derivative it returns
+        return _finish(_transform(f, "grad_of_jvp", wrt, optimize, verbose), wrt)
     if getattr(_unwrap(f), "tl_generated", None) is not None:
         # reverse over reverse; forward mode over the generated code where reverse mode
         # has no rule for something the generated code calls

@@ -681,16 +681,21 @@ def load(source, namespace, entry):
     return fn
 
 
-def build(fn, mode, wrt_names, optimize=True, single=None, known=None, of=None):
+def build(fn, mode, wrt_names, optimize=True, single=None, known=None, of=None,
+          output_index=None):
     """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp, jvp, hvp} of ``fn``.
 
     ``hvp`` is forward mode over the generated gradient ``fn`` of ``of``: the
-    entry point returns the tangent alone, the Hessian-vector product."""
+    entry point returns the tangent alone, the Hessian-vector product.
+    ``output_index`` differentiates one entry of a returned tuple (the tangent of a
+    generated ``jvp``, for ``tl.grad(tl.jvp(f))``)."""
     fdef, info = frontend.parse_function(fn)
     fence.check(fdef, info)
     fence.check_aliasing(fdef, info)
     names = Names(names_in(fdef))
     normalize(fdef, info, names)
+    if output_index is not None:
+        _select_output(fdef, names, output_index)
     builder = ModuleBuilder(optimize)
     scope = AN.Scope(fn, known)
     label = of or fn
@@ -719,6 +724,22 @@ def build(fn, mode, wrt_names, optimize=True, single=None, known=None, of=None):
     gen = Generated(source, namespace, entry, builder.linker, src_functions, label)
     gen.callees = [key[0] for key in builder.memo]
     return gen
+
+
+def _select_output(fdef, names, k):
+    """Make the normalized function return entry ``k`` of the tuple it returns."""
+    ret = fdef.body[-1]
+    value = ret.value
+    last = fdef.body[-2] if len(fdef.body) > 1 else None
+    if isinstance(value, gast.Name) and isinstance(last, gast.Assign) and isinstance(
+            last.targets[0], gast.Name) and last.targets[0].id == value.id and isinstance(
+            last.value, gast.Tuple) and k < len(last.value.elts):
+        ret.value = A.deepcopy(last.value.elts[k])  # (value, tangent): return the tangent
+        return
+    chosen = names.fresh("_t")
+    pick = A.assign(A.store(chosen), gast.Subscript(value=value, slice=A.const(k),
+                                                    ctx=gast.Load()), ret)
+    fdef.body[-1:] = [pick, A.set_origin(gast.Return(value=A.load(chosen)), ret)]
 
 
 def build_hvp(fn, wrt_names, optimize=True, known=None):

@@ -78,3 +78,17 @@ d_slice_update_loss = tl.grad(slice_update_loss)
 
 def gradient_of_slice_update(x):
     return np.sum(d_slice_update_loss(x) ** 2)
+
+
+def tanh_mix(x):
+    return np.sum(np.tanh(x) ** 2 * x[::-1]) + np.max(x * x)
+
+
+U = np.array([0.5, -1.0, 2.0])
+jvp_tanh_mix = tl.jvp(tanh_mix)
+
+
+def directional(x):
+    """A function that calls a generated jvp."""
+    value, tangent = jvp_tanh_mix(x, U)
+    return tangent * value

@@ -99,3 +99,20 @@ def test_slice_update_in_generated_code():
     v = np.array([0.3, -1.0, 0.5, 2.0])
     d = tl.grad(R.slice_update_loss)
     assert np.allclose(tl.hvp(R.slice_update_loss)(X4, v), fd(d, X4) @ v, rtol=1e-6)
+
+
+def test_grad_of_jvp_is_reverse_over_forward():
+    """tl.grad(tl.jvp(f)) differentiates the directional derivative jvp returns:
+    with respect to x it is H u, with respect to the tangent it is the gradient."""
+    x = np.array([0.3, -0.2, 0.8])
+    g = tl.grad(tl.jvp(R.tanh_mix))
+    d = tl.grad(R.tanh_mix)
+    assert np.allclose(g(x, R.U), fd(d, x) @ R.U, rtol=1e-6, atol=1e-8)
+    assert np.allclose(g(x, R.U), tl.hvp(R.tanh_mix)(x, R.U), rtol=1e-10)
+    assert np.allclose(tl.grad(tl.jvp(R.tanh_mix), wrt=1)(x, R.U), d(x), rtol=1e-10)
+    assert "def grad_jvp_tanh_mix(x, dx):" in g.source
+
+
+def test_gradient_of_a_function_that_calls_a_generated_jvp():
+    x = np.array([0.3, -0.2, 0.8])
+    assert np.allclose(tl.grad(R.directional)(x), fd(R.directional, x), rtol=1e-6, atol=1e-8)
