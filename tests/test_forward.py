@@ -1,0 +1,395 @@
+"""Forward mode (tl.jvp): every directional derivative against an independent oracle.
+
+The oracle is a central finite difference in float64 along the same direction
+(tests/tree_fd.py) and, for the sweep over the reverse-mode test functions, also
+the gradient from tl.grad dotted with the direction.
+"""
+
+import copy
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+import forward_functions as ff
+import tangent_lite as tl
+from tree_fd import (assert_tree_close, assert_tree_equal, directional_fd, random_like,
+                     snapshot)
+
+_rng = np.random.default_rng(7)
+
+
+def _u(shape, lo=-1.0, hi=1.0):
+    return _rng.uniform(lo, hi, size=shape)
+
+
+def _positions(f, wrt):
+    names = list(inspect.signature(f).parameters)
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    return [names.index(w) if isinstance(w, str) else w for w in items]
+
+
+def check_jvp(f, args, wrt=0, tangents=None, mutates=False, rtol=1e-5, atol=1e-6,
+              seed=0):
+    """tl.jvp(f, wrt)(*args, *tangents) == (f(*args), FD directional derivative).
+
+    Also: the tangent has the output's structure and shapes, the tangents passed in are
+    not modified, and the primal inputs are modified exactly as f itself modifies them.
+    """
+    rng = np.random.default_rng(seed)
+    positions = _positions(f, wrt)
+    if tangents is None:
+        tangents = [random_like(args[p], rng) for p in positions]
+    expected_t = directional_fd(f, args, dict(zip(positions, tangents)))
+    f_args = copy.deepcopy(list(args))
+    expected_y = f(*f_args)
+    call_args = copy.deepcopy(list(args))
+    call_tangents = copy.deepcopy(list(tangents))
+    before_t = snapshot(call_tangents)
+    y, t = tl.jvp(f, wrt=wrt)(*call_args, *call_tangents)
+    assert_tree_equal(call_tangents, before_t, "a tangent passed to the jvp")
+    assert_tree_equal(call_args, f_args if mutates else list(args), "a primal argument")
+    assert_tree_close(y, expected_y, rtol=1e-12, atol=1e-12)
+    assert_tree_close(t, expected_t, rtol=rtol, atol=atol)
+    return y, t
+
+
+V3 = _u(3)
+V4 = _u(4)
+V5 = _u(5)
+A34 = _u((3, 4))
+A33 = _u((3, 3))
+
+# (id, function, args, wrt)
+CASES = [
+    ("scalar_poly_x", ff.scalar_poly, (0.7, -1.3), 0),
+    ("scalar_poly_y", ff.scalar_poly, (0.7, -1.3), 1),
+    ("scalar_poly_both", ff.scalar_poly, (0.7, -1.3), (0, 1)),
+    ("array_chain", ff.array_chain, (V5,), 0),
+    ("broadcast_const", ff.broadcast_const, (V3,), 0),
+    ("broadcast_const_mul", ff.broadcast_const_mul, (V3,), 0),
+    ("broadcast_const_scalar", ff.broadcast_const, (0.4,), 0),
+    ("broadcast_col_x", ff.broadcast_col, (V4, V3), 0),
+    ("broadcast_col_c", ff.broadcast_col, (V4, V3), 1),
+    ("reduce_all", ff.reduce_all, (A34,), 0),
+    ("matvec_a", ff.matvec, (A33, V3), 0),
+    ("matvec_both", ff.matvec, (A33, V3), (0, 1)),
+    ("if_top", ff.if_elif_else, (1.5,), 0),
+    ("if_mid", ff.if_elif_else, (0.3,), 0),
+    ("if_else", ff.if_elif_else, (-1.8,), 0),
+    ("branch_on_array_pos", ff.branch_on_array, (np.abs(V4) + 0.1,), 0),
+    ("branch_on_array_neg", ff.branch_on_array, (-np.abs(V4) - 0.1,), 0),
+    ("ifexp_true", ff.ifexp, (1.2, 0.4), (0, 1)),
+    ("ifexp_false", ff.ifexp, (-1.2, 0.4), (0, 1)),
+    ("for_range", ff.for_range, (0.8,), 0),
+    ("for_range_array", ff.for_range, (V3,), 0),
+    ("for_over_array_rows", ff.for_over_array_rows, (A34,), 0),
+    ("for_over_list", ff.for_over_list, ([0.3, V3, -1.2],), 0),
+    ("for_enumerate", ff.for_enumerate, (V5,), 0),
+    ("for_zip", ff.for_zip, (V4, _u(4)), (0, 1)),
+    ("while_loop", ff.while_loop, (0.9,), 0),
+    ("break_continue", ff.break_continue, (0.6,), 0),
+    ("break_continue_nobreak", ff.break_continue, (0.05,), 0),
+    ("early_return_hit", ff.early_return, (1.3,), 0),
+    ("early_return_miss", ff.early_return, (0.2,), 0),
+    ("nested_loops", ff.nested_loops, (A33,), 0),
+    ("nested_while_for", ff.nested_while_for, (0.7,), 0),
+    ("setitem_loop", ff.setitem_loop, (V4,), 0),
+    ("augitem_2d", ff.augitem_2d, (np.array([0.5, -0.7, 1.1]),), 0),
+    ("slice_assign", ff.slice_assign, (V4,), 0),
+    ("mutate_copy", ff.mutate_copy, (V3,), 0),
+    ("inplace_in_branch_if", ff.inplace_in_branch, (V3, 1), 0),
+    ("inplace_in_branch_else", ff.inplace_in_branch, (V3, -1), 0),
+    ("list_arg", ff.list_arg, ([0.5, V3, 1.1],), 0),
+    ("tuple_arg", ff.tuple_arg, ((V3, _u(3)),), 0),
+    ("dict_arg", ff.dict_arg, ({"w": V3, "b": _u(3), "c": 0.7},), 0),
+    ("list_out", ff.list_out, (V3,), 0),
+    ("tuple_out", ff.tuple_out, (V3, _u(3)), (0, 1)),
+    ("dict_out", ff.dict_out, (V3,), 0),
+    ("appends", ff.appends, (V3,), 0),
+    ("list_comp", ff.list_comp, (V5,), 0),
+    ("list_comp_loop", ff.list_comp_loop, (V5,), 0),
+    ("list_comp_array", ff.list_comp_array, (V5,), 0),
+    ("builtin_sum", ff.builtin_sum, (V5,), 0),
+    ("builtin_max", ff.builtin_max, (0.3, 0.9), (0, 1)),
+    ("lambda_local", ff.lambda_local, (0.6,), 0),
+    ("nested_def", ff.nested_def, (0.6, -0.9), (0, 1)),
+    ("calls_helper_kw", ff.calls_helper_kw, (0.45,), 0),
+    ("calls_other_module", ff.calls_other_module, (0.45,), 0),
+    ("calls_other_module_array", ff.calls_other_module_array, (V4,), 0),
+    ("methods_x", ff.methods, (A34, V4), 0),
+    ("methods_y", ff.methods, (A34, V4), 1),
+    ("wrt_name", ff.three_args, (V3, _u(3), _u(3)), "w"),
+    ("wrt_tuple_names", ff.three_args, (V3, _u(3), _u(3)), ("b", "x")),
+    ("wrt_tuple_positions", ff.three_args, (V3, _u(3), _u(3)), (0, 1, 2)),
+    ("with_default", ff.with_default, (V3, 2.0), 0),
+    ("with_default_wrt_scale", ff.with_default, (V3, 1.3), 1),
+]
+
+XFAIL = {
+    "list_comp": "no forward-mode rule for the builtin sum() (SPEC §2 lists it; reverse mode "
+                 "has one)",
+    "builtin_sum": "no forward-mode rule for the builtin sum()",
+    "builtin_max": "no forward-mode rule for the builtin max()",
+}
+
+
+def _param(case):
+    marks = []
+    if case[0] in XFAIL:
+        marks.append(pytest.mark.xfail(reason=XFAIL[case[0]], strict=True))
+    return pytest.param(*case[1:], id=case[0], marks=marks)
+
+
+@pytest.mark.parametrize("f,args,wrt", [_param(c) for c in CASES])
+def test_jvp_matches_fd(f, args, wrt):
+    check_jvp(f, args, wrt)
+
+
+def test_mutating_function_mutates_like_the_original():
+    x = _u(3)
+    check_jvp(ff.mutates_input, (x,), 0, mutates=True)
+
+
+def test_broadcast_tangent_has_the_output_shape():
+    y, t = tl.jvp(ff.broadcast_const)(V3, np.ones(3))
+    assert np.shape(t) == (3, 3)
+    np.testing.assert_array_equal(t, np.ones((3, 3)))
+
+
+def test_tangent_of_a_constant_output_is_zero_with_output_shape():
+    # the tangent of x.shape-independent output: d/dx of (C33 * 0 + x)[0, 0] pattern
+    y, t = tl.jvp(ff.broadcast_col, wrt=1)(V4, V3, np.zeros(3))
+    assert np.shape(t) == (3, 4)
+    np.testing.assert_array_equal(t, np.zeros((3, 4)))
+
+
+def test_tuple_wrt_is_the_sum_of_the_single_jvps():
+    args = (V3, _u(3), _u(3))
+    us = [_u(3), _u(3), _u(3)]
+    _, total = tl.jvp(ff.three_args, wrt=(0, 1, 2))(*args, *us)
+    parts = [tl.jvp(ff.three_args, wrt=k)(*args, us[k])[1] for k in range(3)]
+    np.testing.assert_allclose(total, sum(parts), rtol=1e-12, atol=1e-14)
+
+
+def test_default_argument_must_be_passed_explicitly():
+    # the jvp entry takes every positional argument, then the tangents
+    x, u = V3, _u(3)
+    y, t = tl.jvp(ff.with_default)(x, 2.0, u)
+    assert_tree_close(t, directional_fd(ff.with_default, (x, 2.0), {0: u}))
+    assert_tree_close(y, ff.with_default(x))
+
+
+def test_stop_gradient_is_constant():
+    x, u = V3, _u(3)
+    _, t = tl.jvp(ff.stop_grad)(x, u)
+    np.testing.assert_allclose(t, (x * x + np.cos(x)) * u, rtol=1e-12)
+
+
+def test_jvp_is_linear_in_the_tangent():
+    x, u, w = V5, _u(5), _u(5)
+    j = tl.jvp(ff.array_chain)
+    _, tu = j(x, u)
+    _, tw = j(x, w)
+    _, tsum = j(x, 2.0 * u - 3.0 * w)
+    np.testing.assert_allclose(tsum, 2.0 * tu - 3.0 * tw, rtol=1e-10, atol=1e-12)
+
+
+def test_differentiable_decorator_jvp():
+    d = tl.differentiable(ff.three_args, wrt="w")
+    args = (V3, _u(3), _u(3))
+    u = _u(3)
+    y, t = d.jvp(*args, u)
+    assert_tree_close(t, directional_fd(ff.three_args, args, {1: u}))
+    assert_tree_close(y, ff.three_args(*args))
+
+
+def test_jvp_is_cached():
+    assert tl.jvp(ff.array_chain) is tl.jvp(ff.array_chain)
+
+
+# ---------------------------------------------------------------- sweep over reverse-mode cases
+
+
+def _sweep_cases():
+    import test_grad_e2e as e2e
+    import test_realistic as real
+
+    out = []
+    for f, args, wrt in e2e.CASES + e2e.SPEC_NUMPY_CASES:
+        out.append(("e2e-%s-wrt%s" % (f.__name__, wrt), f, args, wrt))
+    tables = [getattr(real, n) for n in sorted(dir(real)) if re.fullmatch(r"CASES\d*", n)]
+    for table in tables:
+        for case in table:
+            if case[0] not in real.XFAIL:  # reverse mode gets these wrong too: see below
+                out.append(("realistic-" + case[0],) + tuple(case[1:]))
+    seen = {}
+    unique = []
+    for case in out:
+        seen[case[0]] = seen.get(case[0], 0) + 1
+        name = case[0] if seen[case[0]] == 1 else "%s-%d" % (case[0], seen[case[0]])
+        unique.append((name,) + case[1:])
+    return unique
+
+
+SWEEP = _sweep_cases()
+# Missing forward rules for calls that reverse mode differentiates (SPEC §2 lists them).
+SWEEP_XFAIL = {
+    'e2e-builtin_min_max-wrt0': 'no forward-mode rule for max() (reverse mode differentiates it)',
+    'e2e-builtin_min_max-wrt1': 'no forward-mode rule for max() (reverse mode differentiates it)',
+    'e2e-builtin_min_max-wrt0-2': 'no forward-mode rule for max() (reverse mode differentiates it)',
+    'e2e-builtin_sum_list-wrt0': 'no forward-mode rule for sum() (reverse mode differentiates it)',
+    'e2e-np_einsum-wrt0': 'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
+    'e2e-np_einsum-wrt1': 'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
+    'e2e-builtin_sum_array-wrt0': 'no forward-mode rule for sum() (reverse mode differentiates it)',
+    'e2e-builtin_max_array-wrt0': 'no forward-mode rule for max() (reverse mode differentiates it)',
+    'e2e-list_comprehension-wrt0':
+        'no forward-mode rule for sum() (reverse mode differentiates it)',
+    'e2e-np_concatenate-wrt0':
+        'no forward-mode rule for np.concatenate() (reverse mode differentiates it)',
+    'e2e-np_concatenate-wrt1':
+        'no forward-mode rule for np.concatenate() (reverse mode differentiates it)',
+    'e2e-np_stack-wrt0': 'no forward-mode rule for np.stack() (reverse mode differentiates it)',
+    'e2e-np_expand_squeeze-wrt0':
+        'no forward-mode rule for np.expand_dims() (reverse mode differentiates it)',
+    'e2e-np_prod-wrt0': 'no forward-mode rule for np.prod() (reverse mode differentiates it)',
+    'e2e-np_var_std-wrt0': 'no forward-mode rule for np.var() (reverse mode differentiates it)',
+    'e2e-np_trace-wrt0': 'no forward-mode rule for np.trace() (reverse mode differentiates it)',
+    'e2e-linalg_norm-wrt0':
+        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
+    'e2e-linalg_inv-wrt0':
+        'no forward-mode rule for np.linalg.inv() (reverse mode differentiates it)',
+    'e2e-linalg_solve-wrt0':
+        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
+    'e2e-linalg_solve-wrt1':
+        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
+    'e2e-linalg_det-wrt0':
+        'no forward-mode rule for np.linalg.det() (reverse mode differentiates it)',
+    'realistic-bilinear_einsum':
+        'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
+    'realistic-cosine_similarity':
+        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
+    'realistic-ridge_closed_form':
+        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
+    'realistic-heat_explicit':
+        'no forward-mode rule for np.concatenate() (reverse mode differentiates it)',
+    'realistic-list_comp_sum': 'no forward-mode rule for sum() (reverse mode differentiates it)',
+    'realistic-stacked_features':
+        'no forward-mode rule for np.stack() (reverse mode differentiates it)',
+    'realistic-matrix_inverse_trace':
+        'no forward-mode rule for np.linalg.inv() (reverse mode differentiates it)',
+    'realistic-method_chain': 'no forward-mode rule for .std() (reverse mode differentiates it)',
+    'realistic-reductions_axes':
+        'no forward-mode rule for np.var() (reverse mode differentiates it)',
+    'realistic-shapes_ops':
+        'no forward-mode rule for np.expand_dims() (reverse mode differentiates it)',
+    'realistic-scalar_relu_minmax':
+        'no forward-mode rule for max() (reverse mode differentiates it)',
+    'realistic-linalg_solve':
+        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
+    'realistic-gram_einsum':
+        'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
+    'realistic-hstack_vstack':
+        'no forward-mode rule for np.vstack() (reverse mode differentiates it)',
+    'realistic-norm_axis':
+        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
+    'realistic-batch_dot_ellipsis':
+        'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
+    'realistic-trajectory_append_arrays':
+        'no forward-mode rule for np.stack() (reverse mode differentiates it)',
+    'realistic-genexpr_zip': 'no forward-mode rule for sum() (reverse mode differentiates it)',
+    'realistic-from_imports': 'no forward-mode rule for norm() (reverse mode differentiates it)',
+    'realistic-la_alias': 'no forward-mode rule for la.solve() (reverse mode differentiates it)',
+    'realistic-gram_schmidt':
+        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
+    'realistic-uses_inplace_helper':
+        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
+    'realistic-builtin_sum_2d': 'no forward-mode rule for sum() (reverse mode differentiates it)',
+    'realistic-builtin_max_min_arr':
+        'no forward-mode rule for max() (reverse mode differentiates it)',
+    'realistic-gp_nll':
+        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
+    'realistic-power_iteration':
+        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
+    'realistic-batched_bilinear':
+        'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
+}
+
+
+def _sweep_param(case):
+    marks = []
+    if case[0] in SWEEP_XFAIL:
+        marks.append(pytest.mark.xfail(reason=SWEEP_XFAIL[case[0]], strict=True))
+    return pytest.param(*case[1:], id=case[0], marks=marks)
+
+
+def _dot(g, u):
+    from tree_fd import tree_map
+    total = [0.0]
+
+    def acc(a, b):
+        total[0] += float(np.sum(np.asarray(a) * np.asarray(b)))
+
+    tree_map(acc, g, u)
+    return total[0]
+
+
+def _is_float_input(x):
+    from tree_fd import tree_map
+    ok = [True]
+
+    def chk(a):
+        if isinstance(a, bool) or not isinstance(a, (float, np.ndarray)) or \
+                (isinstance(a, np.ndarray) and a.dtype.kind != "f"):
+            ok[0] = False
+
+    tree_map(chk, x)
+    return ok[0]
+
+
+def _with_defaults(f, args):
+    """The jvp entry takes every positional argument explicitly: fill in the defaults."""
+    params = list(inspect.signature(f).parameters.values())
+    extra = [p.default for p in params[len(args):]
+             if p.kind == p.POSITIONAL_OR_KEYWORD and p.default is not p.empty]
+    return tuple(args) + tuple(extra)
+
+
+@pytest.mark.parametrize("f,args,wrt", [_sweep_param(c) for c in SWEEP])
+def test_sweep_jvp_equals_grad_dot_u(f, args, wrt):
+    positions = _positions(f, wrt)
+    if not all(_is_float_input(args[p]) for p in positions):
+        pytest.skip("integer-valued wrt argument: no tangent direction")
+    args = _with_defaults(f, args)
+    rng = np.random.default_rng(11)
+    us = [random_like(args[p], rng) for p in positions]
+    g = tl.grad(f, wrt=wrt)(*copy.deepcopy(list(args)))
+    gs = g if isinstance(wrt, tuple) else (g,)
+    expected = sum(_dot(gi, ui) for gi, ui in zip(gs, us))
+    y, t = tl.jvp(f, wrt=wrt)(*copy.deepcopy(list(args)), *copy.deepcopy(us))
+    assert np.shape(t) == ()
+    fd = directional_fd(f, args, dict(zip(positions, us)))
+    scale = max(1.0, abs(float(expected)))
+    assert abs(float(t) - expected) <= 1e-8 * scale, (float(t), expected)
+    assert abs(float(t) - float(fd)) <= 1e-5 * scale, (float(t), float(fd))
+    assert float(y) == pytest.approx(float(f(*copy.deepcopy(list(args)))), rel=1e-12,
+                                     abs=1e-12)
+
+
+@pytest.mark.xfail(reason="row = Y[i] (integer-index view) then Y[i] = ...: the tangent of "
+                   "row is not updated with Y's, wrong directional derivative (silently; "
+                   "reverse mode has the same bug)", strict=True)
+def test_jvp_on_integer_index_view_alias():
+    """row = Y[i] is a view of Y; Y[i] = ... then changes row (reverse mode is xfail too)."""
+    import test_realistic as real
+
+    check_jvp(real.row_normalize_with_view, (_u((3, 2)),), 0)
+
+
+def test_jvp_on_scatter_add_with_repeated_index():
+    """counts[idx] += w with a repeated index keeps only the last write (reverse mode gets
+    this wrong; forward mode must follow NumPy)."""
+    import test_realistic as real
+
+    check_jvp(real.histogram_scatter_add, (_u(3),), 0)
