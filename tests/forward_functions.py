@@ -464,3 +464,45 @@ def int_power(x, p):
 
 def calls_int_power(x):
     return int_power(x, 3)
+
+
+def opaque_identity(x):
+    return np.fft.ifft(np.fft.fft(x)).real
+
+
+def uses_opaque_identity(x):
+    return opaque_identity(x) * 2.0
+
+
+def identity_rule(ans, x, dx):
+    return dx + 0.0 * ans
+
+
+def uses_cbrt(x):
+    return np.cbrt(x) * x
+
+
+def cbrt_rule(ans, x, dx):
+    return dx * ans / (3.0 * x)
+
+
+def uses_sinc(x):
+    y = x * 0.5
+    return np.sinc(y) * x
+
+
+def sinc_rule(ans, x, dx):
+    return dx * (np.cos(np.pi * x) - ans) / x
+
+
+def uses_i0(x):
+    y = x * 2.0
+    return np.i0(y)  # NO RULE
+
+
+def five_lines(x, y):
+    a = x * y
+    b = np.sin(a) + y
+    c = np.exp(-b) * x
+    d = c / (1.0 + a * a)
+    return np.sum(d * d + b)

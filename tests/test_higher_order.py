@@ -61,6 +61,7 @@ HVP_CASES = [
     ("list_comp_loop", ff.list_comp_loop, (X4,), 0),
     ("lambda_local", ff.lambda_local, (0.6,), 0),
     ("nested_def", ff.nested_def, (0.6, -0.9), (0, 1)),
+    ("five_lines", ff.five_lines, (X3, _u(3)), (0, 1)),
     ("mean_center", ff.mean_center, (X3,), 0),
     ("copy_then_slice_update", ff.copy_then_slice_update, (X3,), 0),
     ("dict_two_keys", ff.dict_two_keys, (0.5, 2.0), 0),
