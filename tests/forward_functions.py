@@ -506,3 +506,165 @@ def five_lines(x, y):
     c = np.exp(-b) * x
     d = c / (1.0 + a * a)
     return np.sum(d * d + b)
+
+
+# ---------------------------------------------------------------- probes
+
+
+def imul_arg(x):
+    x *= 2.0
+    return x * x
+
+
+def alias_then_set(x):
+    y = x
+    y[0] = 5.0
+    return y * 3.0
+
+
+def iadd_local(x):
+    y = x * 1.0
+    y += x
+    return y
+
+
+def independent_of_x(x, y):
+    return y * 2.0
+
+
+def conv_abs(x):
+    return abs(x) + np.abs(x)
+
+
+def conv_maximum(a, b):
+    return np.maximum(a, b)
+
+
+def conv_max_builtin(a, b):
+    return max(a, b)
+
+
+def conv_max_reduce(x):
+    return np.max(x)
+
+
+def conv_sqrt(x):
+    return np.sqrt(x)
+
+
+def conv_where(x):
+    return np.where(x > 0.0, np.sqrt(x), -x)
+
+
+def conv_sign_floor(x):
+    return np.sign(x) * np.floor(x) + x // 1.0 + x % 1.0
+
+
+def swap(x, y):
+    x, y = y, x * y
+    return x - y
+
+
+def float32_fn(x):
+    return np.sin(x) * x
+
+
+def kwonly(x, *, k=2.0):
+    return x * k
+
+
+def while_break_inplace(x):
+    y = x.copy()
+    k = 0
+    while True:
+        y[k % y.shape[0]] *= 1.1 + y[0] * 0.01
+        k += 1
+        if k > 6:
+            break
+        if y[1] > 10.0:
+            continue
+    return y
+
+
+def return_in_nested(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            s = s + a[i, j] ** 2
+            if s > 1.5:
+                return s * a[i, j]
+    return s
+
+
+def loop_over_list_of_arrays(ws):
+    h = 1.0
+    outs = []
+    for w in ws:
+        h = np.tanh(w * h)
+        outs.append(h)
+    return outs
+
+
+def row_views(a):
+    total = np.zeros(a.shape[1])
+    for i in range(a.shape[0]):
+        r = a[i]
+        total = total + r * r[::-1]
+    return total
+
+
+def slices_2d(a):
+    b = np.zeros((4, 4))
+    b[1:3, ::2] = a[:2, :2] * 2.0
+    b[:, 3] += a[:, 0] ** 2
+    b[0, :] -= np.sin(a[0])
+    return b
+
+
+def closure_loop(x):
+    def step(h, k):
+        return np.sin(h) * k + x
+
+    h = x
+    for k in range(3):
+        h = step(h, k + 1.0)
+    return h
+
+
+def ifexp_in_comprehension(x):
+    return [v * v if v > 0 else -v for v in x]
+
+
+def dict_loop(params):
+    out = 0.0
+    for k in ["a", "b"]:
+        out = out + np.sum(params[k] ** 2)
+    return out
+
+
+def global_array_use(x):
+    return C33 @ x + GAIN
+
+
+def getitem_negative_step(x):
+    return x[::-1] * x[-2] + x[1:-1].sum()
+
+
+def nested_tuple_out(x):
+    return (x, (x * 2.0, [np.sin(x)]))
+
+
+def cond_chain(x, y):
+    if x > 0 and y > 0:
+        return x * y
+    elif x > 0 or y > 0:
+        return x + y
+    return -(x * y)
+
+
+def assert_and_pass(x):
+    assert x > -10.0
+    y = x * 2.0
+    if y > 100.0:
+        pass
+    return y * x

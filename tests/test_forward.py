@@ -6,6 +6,7 @@ the gradient from tl.grad dotted with the direction.
 """
 
 import copy
+import math
 import inspect
 import os
 import re
@@ -126,6 +127,22 @@ CASES = [
     ("wrt_tuple_positions", ff.three_args, (V3, _u(3), _u(3)), (0, 1, 2)),
     ("with_default", ff.with_default, (V3, 2.0), 0),
     ("with_default_wrt_scale", ff.with_default, (V3, 1.3), 1),
+    ("while_break_inplace", ff.while_break_inplace, (_u(3, 0.1, 1.0),), 0),
+    ("return_in_nested_hit", ff.return_in_nested, (_u((3, 3), 0.1, 1.0),), 0),
+    ("return_in_nested_miss", ff.return_in_nested, (_u((2, 2), 0.0, 0.3),), 0),
+    ("loop_over_list_of_arrays", ff.loop_over_list_of_arrays, ([_u(2), _u(2)],), 0),
+    ("row_views", ff.row_views, (A34,), 0),
+    ("slices_2d", ff.slices_2d, (_u((4, 4)),), 0),
+    ("closure_loop", ff.closure_loop, (0.4,), 0),
+    ("ifexp_in_comprehension", ff.ifexp_in_comprehension, (np.array([0.5, -0.3, 1.2]),), 0),
+    ("dict_loop", ff.dict_loop, ({"a": _u(2), "b": _u(3)},), 0),
+    ("global_array_use", ff.global_array_use, (V3,), 0),
+    ("getitem_negative_step", ff.getitem_negative_step, (V5,), 0),
+    ("nested_tuple_out", ff.nested_tuple_out, (_u(2),), 0),
+    ("cond_chain_and", ff.cond_chain, (0.5, 0.7), (0, 1)),
+    ("cond_chain_or", ff.cond_chain, (0.5, -0.7), (0, 1)),
+    ("cond_chain_else", ff.cond_chain, (-0.5, -0.7), (0, 1)),
+    ("assert_and_pass", ff.assert_and_pass, (0.5,), 0),
 ]
 
 XFAIL = {
@@ -696,3 +713,62 @@ def test_cli_jvp_error_names_the_line(cli_dir):
     assert proc.returncode == 1
     assert "bad.py:6:" in proc.stderr
     assert not (cli_dir / "out.py").exists()
+
+
+# ---------------------------------------------------------------- conventions at kinks (SPEC §3)
+
+
+def test_abs_at_zero_has_zero_tangent():
+    assert tl.jvp(ff.conv_abs)(0.0, 1.0)[1] == 0.0
+    np.testing.assert_array_equal(tl.jvp(ff.conv_abs)(np.zeros(2), np.ones(2))[1], 0.0)
+
+
+def test_maximum_tie_splits_evenly():
+    _, t = tl.jvp(ff.conv_maximum, wrt=(0, 1))(np.ones(2), np.ones(2), np.ones(2),
+                                               3.0 * np.ones(2))
+    np.testing.assert_allclose(t, [2.0, 2.0])
+    _, t = tl.jvp(ff.conv_maximum, wrt=(0, 1))(np.array([2.0, 0.0]), np.array([1.0, 1.0]),
+                                               np.array([5.0, 5.0]), np.array([7.0, 7.0]))
+    np.testing.assert_allclose(t, [5.0, 7.0])
+
+
+def test_max_reduction_tie_splits_among_tied_entries():
+    _, t = tl.jvp(ff.conv_max_reduce)(np.array([1.0, 1.0, 0.0]), np.array([1.0, 3.0, 5.0]))
+    assert float(t) == pytest.approx(2.0)
+
+
+def test_sqrt_at_zero_is_inf_and_where_does_not_leak_nan():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.isinf(tl.jvp(ff.conv_sqrt)(np.zeros(1), np.ones(1))[1]).all()
+        _, t = tl.jvp(ff.conv_where)(np.array([-1.0, 0.0, 4.0]), np.ones(3))
+    np.testing.assert_allclose(t, [-1.0, -1.0, 0.25])
+
+
+def test_piecewise_constant_functions_have_zero_tangent():
+    _, t = tl.jvp(ff.conv_sign_floor)(np.array([-1.3, 0.4, 2.5]), _u(3) * 0 + 2.0)
+    np.testing.assert_allclose(t, [2.0, 2.0, 2.0])  # only x % 1.0 contributes
+
+
+def test_tangent_of_an_output_that_does_not_depend_on_x():
+    y, t = tl.jvp(ff.independent_of_x)(np.ones(2), np.ones((2, 3)), np.ones(2))
+    assert np.shape(t) == (2, 3)
+    np.testing.assert_array_equal(t, 0.0)
+
+
+def test_tuple_swap_and_keyword_only_arguments():
+    check_jvp(ff.swap, (2.0, 3.0), (0, 1))
+    y, t = tl.jvp(ff.kwonly)(2.0, 1.0, k=3.0)
+    assert (y, t) == (6.0, 3.0)
+    y, t = tl.jvp(ff.kwonly, wrt="k")(2.0, 1.0, k=3.0)
+    assert (y, t) == (6.0, 2.0)
+
+
+def test_float32_in_float32_out():
+    y, t = tl.jvp(ff.float32_fn)(np.ones(2, np.float32), np.ones(2, np.float32))
+    assert y.dtype == np.float32 and t.dtype == np.float32
+
+
+def test_integer_primal_argument():
+    x = 2
+    y, t = tl.jvp(ff.float32_fn)(x, 1.0)
+    assert float(t) == pytest.approx(math.cos(2.0) * 2.0 + math.sin(2.0), rel=1e-12)

@@ -62,6 +62,17 @@ HVP_CASES = [
     ("lambda_local", ff.lambda_local, (0.6,), 0),
     ("nested_def", ff.nested_def, (0.6, -0.9), (0, 1)),
     ("five_lines", ff.five_lines, (X3, _u(3)), (0, 1)),
+    ("return_in_nested_hit", ff.return_in_nested, (_u((3, 3), 0.1, 1.0),), 0),
+    ("return_in_nested_miss", ff.return_in_nested, (_u((2, 2), 0.0, 0.3),), 0),
+    ("closure_loop", ff.closure_loop, (0.4,), 0),
+    ("dict_loop", ff.dict_loop, ({"a": _u(2), "b": _u(3)},), 0),
+    ("cond_chain_and", ff.cond_chain, (0.5, 0.7), (0, 1)),
+    ("cond_chain_or", ff.cond_chain, (0.5, -0.7), (0, 1)),
+    ("assert_and_pass", ff.assert_and_pass, (0.5,), 0),
+    ("break_continue", ff.break_continue, (0.6,), 0),
+    ("nested_while_for", ff.nested_while_for, (0.7,), 0),
+    ("list_arg", ff.list_arg, ([0.5, 0.8, 1.1],), 0),
+    ("scalar_relu_like", ff.if_elif_else, (0.3,), 0),
     ("mean_center", ff.mean_center, (X3,), 0),
     ("copy_then_slice_update", ff.copy_then_slice_update, (X3,), 0),
     ("dict_two_keys", ff.dict_two_keys, (0.5, 2.0), 0),
@@ -402,3 +413,39 @@ def test_sweep_hvp_matches_fd_of_gradient(f, args, wrt):
     expected = grad_fd_along(f, args, positions, vs)
     hv = tl.hvp(f, wrt=wrt)(*copy.deepcopy(list(args)), *copy.deepcopy(vs))
     assert_tree_close(tuple((hv,) if single else hv), tuple(expected), rtol=1e-4, atol=1e-5)
+
+
+def test_hessian_tuple_wrt_of_scalars_matches_autograd():
+    import autograd
+    import autograd.numpy as anp
+
+    def fa(v):
+        x, y = v[0], v[1]
+        z = x * y + anp.sin(x)
+        w = z / (1.0 + y * y)
+        return w ** 2 + anp.exp(-x)
+
+    H = tl.hessian(ff.scalar_poly, wrt=(0, 1))(0.7, -1.3)
+    assert all(isinstance(b, float) for row in H for b in row)
+    np.testing.assert_allclose(np.array(H), autograd.hessian(fa)(np.array([0.7, -1.3])),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_hvp_is_reentrant_across_threads():
+    import threading
+
+    hv = tl.hvp(ff.loss_loops)
+    expected = {k: hv(X4 * (1 + 0.1 * k), np.ones(4)) for k in range(6)}
+    bad = []
+
+    def work(k):
+        for _ in range(50):
+            if not np.array_equal(hv(X4 * (1 + 0.1 * k), np.ones(4)), expected[k]):
+                bad.append(k)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not bad
