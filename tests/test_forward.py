@@ -546,14 +546,19 @@ def test_generated_source_is_deterministic(mode):
     assert a == getattr(tl, mode)(ff.five_lines).source
 
 
-@pytest.mark.parametrize("fname", ["setitem_loop", "break_continue", "calls_helper_kw",
-                                   "dict_out", "nested_def", "augitem_2d"])
-@pytest.mark.parametrize("mode", ["jvp", "hvp"])
-def test_source_of_control_flow_passes_ruff(fname, mode, tmp_path):
-    f = getattr(ff, fname)
-    if mode == "hvp" and fname in ("setitem_loop", "dict_out", "augitem_2d"):
-        pytest.skip("not scalar-valued")
-    src = getattr(tl, mode)(f).source
+RUFF_CASES = ([("jvp", n) for n in ("setitem_loop", "break_continue", "calls_helper_kw",
+                                     "dict_out", "nested_def", "augitem_2d")]
+              + [("hvp", n) for n in ("break_continue", "calls_helper_kw", "nested_def",
+                                      "loss_loops")]
+              + [pytest.param("hvp", "loss_inplace", marks=pytest.mark.xfail(
+                  reason="F841 in the hvp source: 'd_t27 = d_tape.pop()' restores the tangent "
+                         "of the overwritten y[0] and never uses it (dead code, SPEC §6)",
+                  strict=True))])
+
+
+@pytest.mark.parametrize("mode,fname", RUFF_CASES)
+def test_source_of_control_flow_passes_ruff(mode, fname, tmp_path):
+    src = getattr(tl, mode)(getattr(ff, fname)).source
     _ruff(src, tmp_path, project_config=False)
     assert "__tl_" not in src
 
@@ -772,3 +777,12 @@ def test_integer_primal_argument():
     x = 2
     y, t = tl.jvp(ff.float32_fn)(x, 1.0)
     assert float(t) == pytest.approx(math.cos(2.0) * 2.0 + math.sin(2.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("f,args,wrt", [_param(c) for c in CASES if c[0] not in XFAIL])
+def test_jvp_without_optimizer(f, args, wrt):
+    rng = np.random.default_rng(1)
+    positions = _positions(f, wrt)
+    us = [random_like(args[p], rng) for p in positions]
+    _, t = tl.jvp(f, wrt=wrt, optimize=False)(*copy.deepcopy(list(args)), *copy.deepcopy(us))
+    assert_tree_close(t, directional_fd(f, args, dict(zip(positions, us))))

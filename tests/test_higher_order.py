@@ -7,6 +7,7 @@ computed by finite differences of f.
 
 import copy
 import math
+import re
 
 import numpy as np
 import pytest
@@ -449,3 +450,35 @@ def test_hvp_is_reentrant_across_threads():
     for t in threads:
         t.join()
     assert not bad
+
+
+@pytest.mark.xfail(reason="in the hvp source the adjoint else-branch of loss_loops starts with "
+                          "'# L383: s = s + x[i] ** 3' (the if-branch's line) above the tape "
+                          "pops; the second transformation gives uncommented generated lines "
+                          "the previous comment", strict=True)
+def test_hvp_comments_name_the_line_of_the_branch_they_are_in():
+    """Every '# L<n>:' comment quotes line n of the user's source, and inside an
+    if/else of the generated code it names a line of the same branch."""
+    import inspect
+
+    lines, start = inspect.getsourcelines(ff.loss_loops)
+    src = tl.hvp(ff.loss_loops).source
+    for n, text in [(int(m[0]), m[1]) for m in re.findall(r"# L(\d+): (.*)", src)]:
+        assert lines[n - start].strip() == text.strip()
+    else_line = start + next(i for i, s in enumerate(lines) if "np.sin(x[i])" in s)
+    body = src.split("else:")
+    assert len(body) >= 3  # one else in the primal part, one in the adjoint part
+    for part in body[1:]:
+        first_comment = re.search(r"# L(\d+):", part)
+        assert int(first_comment.group(1)) == else_line, part[:300]
+
+
+@pytest.mark.parametrize("f,args,wrt", [c[1:] for c in HVP_CASES if c[0] not in HVP_XFAIL][:12])
+def test_hvp_without_optimizer(f, args, wrt):
+    positions = _positions(wrt)
+    rng = np.random.default_rng(8)
+    vs = [random_like(args[p], rng) for p in positions]
+    hv = tl.hvp(f, wrt=wrt, optimize=False)(*copy.deepcopy(list(args)), *copy.deepcopy(vs))
+    expected = grad_fd_along(f, args, positions, vs)
+    assert_tree_close(tuple(hv) if isinstance(wrt, tuple) else (hv,), tuple(expected),
+                      rtol=1e-5, atol=1e-6)
