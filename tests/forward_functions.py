@@ -668,3 +668,11 @@ def assert_and_pass(x):
     if y > 100.0:
         pass
     return y * x
+
+
+def scalar_with_default(x, scale=2.0):
+    return np.sum(np.sin(x) * scale + x ** 3)
+
+
+def scalar_with_two_defaults(x, scale=2.0, shift=0.5):
+    return np.sum(np.sin(x + shift) * scale + x ** 3)
