@@ -676,3 +676,29 @@ def scalar_with_default(x, scale=2.0):
 
 def scalar_with_two_defaults(x, scale=2.0, shift=0.5):
     return np.sum(np.sin(x + shift) * scale + x ** 3)
+
+
+RATE = 0.5
+
+
+def inner_helper(x):
+    return x * x
+
+
+def alt_inner_helper(x):
+    return x * x * x
+
+
+def uses_inner(x):
+    return inner_helper(x) * RATE
+
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+    def predict(self, x):
+        return np.tanh(self.w * x)
+
+    def loss(self, x):
+        return np.sum(self.predict(x) ** 2)

@@ -529,3 +529,29 @@ def test_jacobian_tuple_wrt_reverse():
                                atol=1e-6)
     np.testing.assert_allclose(Jv, numerical_jacobian(ff.matvec, (a, v), 1), rtol=1e-5,
                                atol=1e-6)
+
+
+# ---------------------------------------------------------------- globals, redefinition, methods
+
+
+def test_jvp_and_hvp_see_rebound_globals_and_redefined_helpers(monkeypatch):
+    assert tl.jvp(ff.uses_inner)(2.0, 1.0) == (2.0, 2.0)
+    assert tl.hvp(ff.uses_inner)(2.0, 1.0) == pytest.approx(1.0)
+    monkeypatch.setattr(ff, "RATE", 2.0)
+    assert tl.jvp(ff.uses_inner)(2.0, 1.0) == (8.0, 8.0)
+    assert tl.hvp(ff.uses_inner)(2.0, 1.0) == pytest.approx(4.0)
+    monkeypatch.setattr(ff, "inner_helper", ff.alt_inner_helper)
+    assert tl.jvp(ff.uses_inner)(2.0, 1.0) == (16.0, 24.0)
+    assert tl.hvp(ff.uses_inner)(2.0, 1.0) == pytest.approx(24.0)
+
+
+def test_bound_methods():
+    m = ff.Model(np.array([0.5, -1.0]))
+    x, u = np.array([0.3, 0.7]), np.array([0.4, -0.9])
+    y, t = tl.jvp(m.loss)(x, u)
+    assert float(y) == pytest.approx(float(m.loss(x)), rel=1e-12)
+    assert float(t) == pytest.approx(float(np.dot(tl.grad(m.loss)(x), u)), rel=1e-12)
+    np.testing.assert_allclose(tl.hessian(m.loss)(x), numerical_jacobian(tl.grad(m.loss), (x,)),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tl.jacobian(m.predict, mode="forward")(x),
+                               numerical_jacobian(m.predict, (x,)), rtol=1e-5, atol=1e-6)
