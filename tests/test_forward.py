@@ -145,12 +145,7 @@ CASES = [
     ("assert_and_pass", ff.assert_and_pass, (0.5,), 0),
 ]
 
-XFAIL = {
-    "list_comp": "no forward-mode rule for the builtin sum() (SPEC §2 lists it; reverse mode "
-                 "has one)",
-    "builtin_sum": "no forward-mode rule for the builtin sum()",
-    "builtin_max": "no forward-mode rule for the builtin max()",
-}
+XFAIL = {}
 
 
 def _param(case):
@@ -253,86 +248,7 @@ def _sweep_cases():
 
 SWEEP = _sweep_cases()
 # Missing forward rules for calls that reverse mode differentiates (SPEC §2 lists them).
-SWEEP_XFAIL = {
-    'e2e-builtin_min_max-wrt0': 'no forward-mode rule for max() (reverse mode differentiates it)',
-    'e2e-builtin_min_max-wrt1': 'no forward-mode rule for max() (reverse mode differentiates it)',
-    'e2e-builtin_min_max-wrt0-2': 'no forward-mode rule for max() (reverse mode differentiates it)',
-    'e2e-builtin_sum_list-wrt0': 'no forward-mode rule for sum() (reverse mode differentiates it)',
-    'e2e-np_einsum-wrt0': 'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
-    'e2e-np_einsum-wrt1': 'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
-    'e2e-builtin_sum_array-wrt0': 'no forward-mode rule for sum() (reverse mode differentiates it)',
-    'e2e-builtin_max_array-wrt0': 'no forward-mode rule for max() (reverse mode differentiates it)',
-    'e2e-list_comprehension-wrt0':
-        'no forward-mode rule for sum() (reverse mode differentiates it)',
-    'e2e-np_concatenate-wrt0':
-        'no forward-mode rule for np.concatenate() (reverse mode differentiates it)',
-    'e2e-np_concatenate-wrt1':
-        'no forward-mode rule for np.concatenate() (reverse mode differentiates it)',
-    'e2e-np_stack-wrt0': 'no forward-mode rule for np.stack() (reverse mode differentiates it)',
-    'e2e-np_expand_squeeze-wrt0':
-        'no forward-mode rule for np.expand_dims() (reverse mode differentiates it)',
-    'e2e-np_prod-wrt0': 'no forward-mode rule for np.prod() (reverse mode differentiates it)',
-    'e2e-np_var_std-wrt0': 'no forward-mode rule for np.var() (reverse mode differentiates it)',
-    'e2e-np_trace-wrt0': 'no forward-mode rule for np.trace() (reverse mode differentiates it)',
-    'e2e-linalg_norm-wrt0':
-        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
-    'e2e-linalg_inv-wrt0':
-        'no forward-mode rule for np.linalg.inv() (reverse mode differentiates it)',
-    'e2e-linalg_solve-wrt0':
-        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
-    'e2e-linalg_solve-wrt1':
-        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
-    'e2e-linalg_det-wrt0':
-        'no forward-mode rule for np.linalg.det() (reverse mode differentiates it)',
-    'realistic-bilinear_einsum':
-        'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
-    'realistic-cosine_similarity':
-        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
-    'realistic-ridge_closed_form':
-        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
-    'realistic-heat_explicit':
-        'no forward-mode rule for np.concatenate() (reverse mode differentiates it)',
-    'realistic-list_comp_sum': 'no forward-mode rule for sum() (reverse mode differentiates it)',
-    'realistic-stacked_features':
-        'no forward-mode rule for np.stack() (reverse mode differentiates it)',
-    'realistic-matrix_inverse_trace':
-        'no forward-mode rule for np.linalg.inv() (reverse mode differentiates it)',
-    'realistic-method_chain': 'no forward-mode rule for .std() (reverse mode differentiates it)',
-    'realistic-reductions_axes':
-        'no forward-mode rule for np.var() (reverse mode differentiates it)',
-    'realistic-shapes_ops':
-        'no forward-mode rule for np.expand_dims() (reverse mode differentiates it)',
-    'realistic-scalar_relu_minmax':
-        'no forward-mode rule for max() (reverse mode differentiates it)',
-    'realistic-linalg_solve':
-        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
-    'realistic-gram_einsum':
-        'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
-    'realistic-hstack_vstack':
-        'no forward-mode rule for np.vstack() (reverse mode differentiates it)',
-    'realistic-norm_axis':
-        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
-    'realistic-batch_dot_ellipsis':
-        'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
-    'realistic-trajectory_append_arrays':
-        'no forward-mode rule for np.stack() (reverse mode differentiates it)',
-    'realistic-genexpr_zip': 'no forward-mode rule for sum() (reverse mode differentiates it)',
-    'realistic-from_imports': 'no forward-mode rule for norm() (reverse mode differentiates it)',
-    'realistic-la_alias': 'no forward-mode rule for la.solve() (reverse mode differentiates it)',
-    'realistic-gram_schmidt':
-        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
-    'realistic-uses_inplace_helper':
-        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
-    'realistic-builtin_sum_2d': 'no forward-mode rule for sum() (reverse mode differentiates it)',
-    'realistic-builtin_max_min_arr':
-        'no forward-mode rule for max() (reverse mode differentiates it)',
-    'realistic-gp_nll':
-        'no forward-mode rule for np.linalg.solve() (reverse mode differentiates it)',
-    'realistic-power_iteration':
-        'no forward-mode rule for np.linalg.norm() (reverse mode differentiates it)',
-    'realistic-batched_bilinear':
-        'no forward-mode rule for np.einsum() (reverse mode differentiates it)',
-}
+SWEEP_XFAIL = {}  # every case reverse mode supports also works in forward mode
 
 
 def _sweep_param(case):
@@ -425,10 +341,6 @@ def test_register_jvp_for_a_library_function_is_inlined():
     check_jvp(ff.uses_sinc, (x,), 0, tangents=[u])
 
 
-@pytest.mark.xfail(reason="register_jvp on a user-defined Python function is ignored: forward "
-                          "mode differentiates its body recursively (jvp_black_box appears, "
-                          "the rule's '3.0 * x * x * dx' does not) unless a register_vjp rule "
-                          "is registered for the same function too", strict=True)
 def test_register_jvp_for_a_user_function_is_inlined():
     tl.register_jvp(ff.black_box)(ff.black_box_rule)
     j = tl.jvp(ff.uses_black_box)
@@ -437,10 +349,6 @@ def test_register_jvp_for_a_user_function_is_inlined():
     check_jvp(ff.uses_black_box, (0.7,), 0)
 
 
-@pytest.mark.xfail(reason="register_jvp alone on a user function whose body forward mode cannot "
-                          "differentiate (np.fft) is ignored: NoRuleError for np.fft.fft() in "
-                          "its body instead of using the rule", strict=True,
-                   raises=tl.TangentLiteError)
 def test_register_jvp_makes_an_opaque_user_function_differentiable():
     tl.register_jvp(ff.opaque_identity)(ff.identity_rule)
     x, u = _u(3), _u(3)
@@ -471,13 +379,12 @@ def test_missing_forward_rule_names_the_users_line():
     assert "forward_functions.py:%d:" % (start + 2) in str(info.value)
 
 
-@pytest.mark.xfail(reason="a missing forward rule inside hvp is reported at the generated "
-                          "gradient ('<tangent_lite grad_mean_center #N>:11:5 ... "
-                          "np.broadcast_to'), not at the user's file:line (SPEC §5)",
-                   strict=True)
+@pytest.mark.xfail(reason="hvp of np.prod: NoRuleError for np.cumprod() reported at "
+                          "tangent_lite/runtime.py:374 (inside the library's gradient helper "
+                          "for prod), not at the user's file:line (SPEC §5)", strict=True)
 def test_hvp_error_names_the_users_file():
     with pytest.raises(tl.TangentLiteError) as info:
-        tl.hvp(ff.mean_center)
+        tl.hvp(ff.loss_prod)
     assert "forward_functions.py:" in str(info.value)
 
 
