@@ -311,11 +311,9 @@ def test_sweep_jvp_equals_grad_dot_u(f, args, wrt):
                                      abs=1e-12)
 
 
-@pytest.mark.xfail(reason="row = Y[i] (integer-index view) then Y[i] = ...: the tangent of "
-                   "row is not updated with Y's, wrong directional derivative (silently; "
-                   "reverse mode has the same bug)", strict=True)
 def test_jvp_on_integer_index_view_alias():
-    """row = Y[i] is a view of Y; Y[i] = ... then changes row (reverse mode is xfail too)."""
+    """row = Y[i] is a view of Y; Y[i] = ... then changes row, and drow with dY (reverse
+    mode is xfail here)."""
     import test_realistic as real
 
     check_jvp(real.row_normalize_with_view, (_u((3, 2)),), 0)
