@@ -334,9 +334,11 @@ class Forward:
         if is_zero(tangent):
             return self.zero_tangent(s)
         tangent = self.materialize(tangent)
-        if name in self.inplace and not isinstance(tangent, (gast.BinOp, gast.List, gast.Dict)) \
-                and not self.keeps_owner(s):
-            # a copy the derivative owns (arithmetic makes new arrays already)
+        if name in self.inplace and not _aliases(value) and not self.keeps_owner(s) \
+                and not isinstance(tangent, (gast.BinOp, gast.List, gast.Dict)):
+            # the primal made a new array but the tangent may be another one (as in
+            # dx for x + c): a copy the derivative owns. Where the primal shares memory
+            # (y = x, row = x[i]) the tangent shares it too, and updates stay in step.
             tangent = A.call(self.helper("_owned"), [tangent, A.load(ANS)])
             uses_ans = True
         for p in pre:
@@ -416,6 +418,7 @@ class Forward:
         t = s.targets[0]
         x = t.value.id
         if x not in self.active:
+            s.tl_keep = True
             return [s]
         dv = self.tangent_atom(s.value)
         if is_zero(dv):
@@ -423,8 +426,11 @@ class Forward:
         target = gast.Subscript(value=A.load(self.tan(x)), slice=A.deepcopy(t.slice),
                                 ctx=gast.Store())
         # the tangent is written first: what it reads may be a view of x (row = x[i])
-        # that the primal write is about to change
-        return [A.assign(target, dv, A.origin_of(s)), s]
+        # that the primal write is about to change. Both writes stay even where x is not
+        # read again by name: a view of it may be (generated code restores x[i] so).
+        node = A.assign(target, dv, A.origin_of(s))
+        node.tl_keep = s.tl_keep = True
+        return [node, s]
 
     # -- tangents of right-hand sides
     def tangent_of(self, value, origin):
@@ -715,6 +721,11 @@ def discrete_names(body, scope, local_names, params):
                 names.discard(n)
                 changed = True
     return names
+
+
+def _aliases(value):
+    """Whether the primal value may share memory with another name (y = x, x[i], x.T)."""
+    return isinstance(value, (gast.Name, gast.Subscript, gast.Attribute))
 
 
 def _rename(stmts, old, new):
