@@ -164,6 +164,7 @@ class Forward:
         # arrays and lists updated in place: their tangents must be copies we own
         self.inplace = updated_in_place(body, self.locals)
         self.owner_temps = owner_temps(body, scope, self.inplace)
+        self.viewed = viewed_after_write(body)
         self.zero_now = set()  # names whose tangent is zero here (straight-line knowledge)
 
     def keeps_owner(self, st):
@@ -418,7 +419,7 @@ class Forward:
         t = s.targets[0]
         x = t.value.id
         if x not in self.active:
-            s.tl_keep = True
+            s.tl_keep = x in self.viewed
             return [s]
         dv = self.tangent_atom(s.value)
         if is_zero(dv):
@@ -429,7 +430,8 @@ class Forward:
         # that the primal write is about to change. Both writes stay even where x is not
         # read again by name: a view of it may be (generated code restores x[i] so).
         node = A.assign(target, dv, A.origin_of(s))
-        node.tl_keep = s.tl_keep = True
+        if x in self.viewed:
+            node.tl_keep = s.tl_keep = True
         return [node, s]
 
     # -- tangents of right-hand sides
@@ -655,6 +657,47 @@ def updated_in_place(body, local_names):
             out.add(st.targets[0].value.id)
         elif AN.is_append(st, local_names):
             out.add(st.value.func.value.id)
+    return out
+
+
+def viewed_after_write(body):
+    """Arrays whose in-place writes a view reads later (``v = x[1:]``, then ``x[1:] = w``,
+    then ``v`` read): those writes stay even when ``x`` itself is not read again.
+
+    Generated code restores ``x[i]`` from its tape so that its views see the old values.
+    """
+    order = []  # (statement, enclosing loops)
+
+    def walk(stmts, loops):
+        for st in stmts:
+            order.append((st, loops))
+            if isinstance(st, (gast.For, gast.While)):
+                walk(st.body, loops + (id(st),))
+            elif isinstance(st, gast.If):
+                walk(st.body, loops)
+                walk(st.orelse, loops)
+    walk(body, ())
+    views = {}  # view name -> (base, position)
+    writes = {}  # base -> [(position, loops)]
+    for k, (st, loops) in enumerate(order):
+        if not isinstance(st, gast.Assign):
+            continue
+        t, v = st.targets[0], st.value
+        if isinstance(t, gast.Name) and isinstance(v, (gast.Subscript, gast.Attribute)) and \
+                isinstance(v.value, gast.Name):
+            views[t.id] = (v.value.id, k, loops)
+        elif isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+            writes.setdefault(t.value.id, []).append((k, loops))
+    out = set()
+    for k, (st, loops) in enumerate(order):
+        if isinstance(st, (gast.For, gast.While, gast.If)):
+            continue
+        for name in A.reads(st) & set(views):
+            base, made, made_loops = views[name]
+            for w, w_loops in writes.get(base, ()):
+                shared = set(w_loops) & set(loops) - set(made_loops)
+                if w > made and (k > w or shared):
+                    out.add(base)
     return out
 
 
