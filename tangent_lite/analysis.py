@@ -110,8 +110,10 @@ def classify(node, scope, local_names):
     target = getattr(obj, "__wrapped_primal__", obj)
     if inspect.isfunction(target) and not _is_library(target):
         return Call(Call.USER, target, args=node.args, name=label)
-    if inspect.isfunction(target) and target.__module__ == "tangent_lite.runtime":
-        # a helper of generated code with no rule: differentiated from its source
+    if inspect.isfunction(target) and (target.__module__ == "tangent_lite.runtime"
+                                       or target.__module__.startswith("tangent_lite.rules.")):
+        # a helper of generated code with no rule, or a rule that generated code calls
+        # (its body did not fold to a straight line): differentiated from its source
         return Call(Call.USER, target, args=node.args, name=label)
     return Call(Call.UNKNOWN, obj, args=node.args, name=label)
 

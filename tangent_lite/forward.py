@@ -495,6 +495,7 @@ class Forward:
         if info.kind in (AN.Call.UNKNOWN, AN.Call.RULE) and inspect.isfunction(info.obj) \
                 and R.lookup_jvp(info.obj) is None and (
                     info.obj.__module__ == "tangent_lite.runtime"
+                    or info.obj.__module__.startswith("tangent_lite.rules.")
                     or info.obj.__module__.startswith("tangent_lite.generated.")):
             info.kind = AN.Call.USER
         return info

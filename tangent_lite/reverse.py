@@ -918,6 +918,23 @@ def bind_arguments(rule, args, keywords, origin, info, linker):
     return bound
 
 
+def _splice_starred(node):
+    """``f(a, *(b, c))`` as ``f(a, b, c)``: a rule's ``*args`` bound to the call's own
+    arguments (generated code stays free of starred expressions)."""
+    for n in gast.walk(node):
+        if isinstance(n, gast.Call) and any(
+                isinstance(a, gast.Starred) and isinstance(a.value, (gast.Tuple, gast.List))
+                for a in n.args):
+            args = []
+            for a in n.args:
+                if isinstance(a, gast.Starred) and isinstance(a.value, (gast.Tuple, gast.List)):
+                    args.extend(a.value.elts)
+                else:
+                    args.append(a)
+            n.args = args
+    return node
+
+
 def substitute_template(rule, fdef, mapping, names, linker):
     """The rule's body with names substituted (``mapping``: parameter -> node) and
     constant tests folded.
@@ -947,7 +964,7 @@ def substitute_template(rule, fdef, mapping, names, linker):
                 return None, None
             mapping[n.id] = _linked(linker.bind(n.id, obj, glb.get("__name__")))
             mapping[n.id].tl_numpy = obj is sys.modules.get("numpy")
-    body = _fold_block([A.rename(s, mapping) for s in body])
+    body = [_splice_starred(s) for s in _fold_block([A.rename(s, mapping) for s in body])]
     if not body or not isinstance(body[-1], gast.Return) or not all(
             isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
             for s in body[:-1]):

@@ -217,7 +217,10 @@ def owned(t, x):
 
 
 def broadcast_like(t, x):
-    """The tangent ``t`` broadcast to the shape of ``x`` (a symbolic zero made it smaller)."""
+    """The tangent ``t`` broadcast to the shape of ``x`` (a symbolic zero made it smaller);
+    a tuple or list ``t`` (``+`` concatenated sequences) is kept as it is."""
+    if isinstance(t, (list, tuple)):
+        return t
     shape = np.shape(x)
     if np.shape(t) == shape:
         return t
@@ -345,10 +348,11 @@ def einsum_grad(g, subscripts, operands, k):
 
 
 def einsum_grad_jvp(g, dg, subscripts, operands, doperands, k):
-    """Tangent of ``einsum_grad(g, subscripts, operands, k)``: one term per argument."""
-    out = einsum_grad(dg, subscripts, operands, k)
+    """Tangent of ``einsum_grad(g, subscripts, operands, k)``: one term per argument (a
+    zero tangent may also be ``None``)."""
+    out = 0.0 if _nil(dg) else einsum_grad(dg, subscripts, operands, k)
     for j, d in enumerate(doperands):
-        if j != k and not (np.ndim(d) == 0 and d == 0):
+        if j != k and not _nil(d):
             ops = list(operands)
             ops[j] = d
             out = out + einsum_grad(g, subscripts, ops, k)
@@ -793,3 +797,365 @@ def stable_norm_jvp(ans, x, dx, ord=None, axis=None, keepdims=False):
         unit = norm_grad(np.ones(np.shape(ans)), ans, x, ord, axes, keepdims)
         return np.sum(unit * dx, axis=axes, keepdims=keepdims)
     return norm_jvp(ans, x, dx, ord, axis, keepdims)
+
+
+# ---------------------------------------------------------------- second-order helpers
+# (used by the forward and reverse rules of the helpers above, rules/jvps_runtime.py and
+# rules/vjps_runtime.py, when generated code is differentiated again)
+
+
+def _nil(t):
+    """Whether the tangent or cotangent ``t`` is a zero that carries nothing: ``None``
+    or a scalar 0."""
+    return t is None or (not isinstance(t, (list, tuple)) and np.ndim(t) == 0 and t == 0)
+
+
+def prod_hess(x, v, axis=None):
+    """The Hessian of ``np.prod(x, axis)`` applied to ``v``, slice by slice: entry ``i`` is
+    sum over j != i of v_j times the product of the x_k with k not in {i, j}.
+
+    Exact with zero factors: each row ``i`` is the gradient of a product with x_i replaced
+    by 1 (``prod_grad``, no division), so it costs n^2 per slice of n entries."""
+    x = np.asarray(x, dtype=float)
+    v = np.broadcast_to(np.asarray(0.0 if v is None else v, dtype=float), x.shape)
+    if axis is None:
+        return prod_hess(x.ravel(), v.ravel(), 0).reshape(x.shape)
+    xm, vm = np.moveaxis(x, axis, -1), np.moveaxis(v, axis, -1)
+    eye = np.eye(xm.shape[-1], dtype=bool)
+    rows = np.where(eye, 1.0, xm[..., None, :])
+    drows = np.where(eye, 0.0, vm[..., None, :])
+    out = np.sum(prod_grad(1.0, None, rows, -1, True) * drows, axis=-1)
+    return np.moveaxis(out, -1, axis)
+
+
+def prod_grad_jvp(g, dg, ans, x, dx, axis=None, keepdims=False):
+    """Tangent of ``prod_grad(g, ans, x, axis, keepdims)``: the products of the other
+    factors times ``dg``, plus ``g`` times the Hessian of the product applied to ``dx``."""
+    out = expand_reduced(g, x, axis, keepdims) * prod_hess(x, dx, axis)
+    if not _nil(dg):
+        out = out + prod_grad(dg, ans, x, axis, keepdims)
+    return out
+
+
+def prod_jvp_jvp(ans, x, t, dx, dt, axis=None, keepdims=False):
+    """Tangent of ``prod_jvp(ans, x, t, axis, keepdims)`` (bilinear in ``t`` and ``dx``
+    through the Hessian of the product, linear in ``dt``)."""
+    out = np.sum(prod_hess(x, dx, axis) * t, axis=axis, keepdims=keepdims)
+    if not _nil(dt):
+        out = out + prod_jvp(ans, x, dt, axis, keepdims)
+    return out
+
+
+def _sv_hess(a, e, k):
+    """Derivative of ``u_k v_k^T`` (the k-th singular vectors of the matrix ``a``, whose
+    singular value is simple) along ``e``: the Hessian of that singular value applied to
+    ``e``.  The standard perturbation of the singular vectors; the null-space directions
+    of a non-square matrix count as singular value 0."""
+    m, n = np.shape(a)
+    u, s, vt = np.linalg.svd(a)
+    r = len(s)
+    k = k % r
+    sig = s[k]
+    p = u.T @ e @ vt.T  # m x n
+    sm = np.concatenate((s, np.zeros(m - r)))
+    sn = np.concatenate((s, np.zeros(n - r)))
+    col = p[:, k]  # u_j^T e v_k, j < m
+    row = p[k, :]  # u_k^T e v_j, j < n
+    row_m = np.concatenate((row, np.zeros(max(m - n, 0))))[:m]
+    col_n = np.concatenate((col, np.zeros(max(n - m, 0))))[:n]
+    den_m = sig * sig - sm * sm
+    den_n = sig * sig - sn * sn
+    den_m[k] = den_n[k] = 1.0
+    c = (sig * col + sm * row_m) / den_m
+    f = (sn * col_n + sig * row) / den_n
+    c[k] = f[k] = 0.0
+    return np.outer(u @ c, vt[k]) + np.outer(u[:, k], vt.T @ f)
+
+
+def norm_hess(ans, x, v, ord=None, axis=None, keepdims=False):
+    """The Hessian of ``np.linalg.norm(x, ord, axis)`` applied to ``v`` (``axis`` as
+    ``norm_axes`` gives it), for the cases ``norm_grad`` covers: ``(v - u (u . v)) / |x|``
+    for the 2-norm with ``u = x / |x|`` from the rescaled ``x`` (0 where the norm is 0),
+    0 for the 1- and inf-norms (piecewise linear), the derivative of the singular vectors
+    for the matrix 2-norm.  The operator is symmetric: it is also its own transpose."""
+    x = np.asarray(x, dtype=float)
+    v = np.broadcast_to(np.asarray(0.0 if v is None else v, dtype=float), x.shape)
+    if ord in (None, 2, "fro") and (ord != 2 or x.ndim == 1 or axis is not None):
+        full = ans if axis is None or keepdims else np.expand_dims(ans, axis)
+        unit = norm_grad(np.ones(np.shape(ans)), ans, x, ord, axis, keepdims)
+        along = np.sum(unit * v, axis=axis, keepdims=True)
+        safe = np.where(full == 0, 1.0, full)
+        return np.where(full == 0, 0.0, (v - unit * along) / safe)
+    if ord in (1, np.inf, -np.inf) and (x.ndim == 1 or axis is not None):
+        return np.zeros(x.shape)
+    if ord in (2, -2) and x.ndim == 2 and axis is None:
+        return _sv_hess(x, v, 0 if ord == 2 else -1)
+    raise ValueError("the norm rule covers ord=None, 2 (vectors), 'fro' and 1 (vectors)")
+
+
+def norm_grad_jvp(g, dg, ans, x, dx, ord=None, axis=None, keepdims=False):
+    """Tangent of ``norm_grad(g, ans, x, ord, axis, keepdims)``."""
+    out = expand_reduced(g, x, axis, keepdims) * norm_hess(ans, x, dx, ord, axis, keepdims)
+    if not _nil(dg):
+        out = out + norm_grad(dg, ans, x, ord, axis, keepdims)
+    return out
+
+
+def norm_jvp_jvp(ans, x, t, dx, dt, ord=None, axis=None, keepdims=False):
+    """Tangent of ``stable_norm_jvp(ans, x, t, ord, axis, keepdims)`` (and ``norm_jvp``)."""
+    axes = norm_axes(x, ord, axis)
+    out = np.sum(norm_hess(ans, x, dx, ord, axes, keepdims) * t, axis=axes, keepdims=keepdims)
+    if not _nil(dt):
+        out = out + stable_norm_jvp(ans, x, dt, ord, axis, keepdims)
+    return out
+
+
+def std_hess(x, v, axis=None, ddof=0):
+    """The Hessian of ``np.std(x, axis, ddof=ddof)`` applied to ``v``: with ``d`` the
+    deviations, ``s`` the std, ``N = n - ddof`` and ``u = d / |d|`` (from the rescaled
+    deviations), ``(c(v) - u (u . v)) / (N s)`` where ``c`` removes the mean; 0 on
+    constant data (as ``std_grad``)."""
+    x = np.asarray(x, dtype=float)
+    v = np.broadcast_to(np.asarray(0.0 if v is None else v, dtype=float), x.shape)
+    n = np.size(x) if axis is None else np.shape(x)[axis]
+    d = x - np.mean(x, axis=axis, keepdims=True)
+    big = np.max(np.abs(d), axis=axis, keepdims=True) if np.size(x) else 1.0
+    ds = d / np.where(big == 0, 1.0, big)
+    length = np.sqrt(np.sum(ds * ds, axis=axis, keepdims=True))
+    u = ds / np.where(length == 0, 1.0, length)
+    s = big * length / np.sqrt(n - ddof)
+    cv = v - np.mean(v, axis=axis, keepdims=True)
+    along = np.sum(u * cv, axis=axis, keepdims=True)
+    return np.where(s == 0, 0.0, (cv - u * along) / ((n - ddof) * np.where(s == 0, 1.0, s)))
+
+
+def std_grad_jvp(g, dg, x, dx, axis=None, ddof=0, keepdims=False):
+    """Tangent of ``std_grad(g, x, axis, ddof, keepdims)``."""
+    out = expand_reduced(g, x, axis, keepdims) * std_hess(x, dx, axis, ddof)
+    if not _nil(dg):
+        out = out + std_grad(dg, x, axis, ddof, keepdims)
+    return out
+
+
+def std_jvp_jvp(ans, x, t, dx, dt, axis=None, ddof=0, keepdims=False):
+    """Tangent of ``std_jvp(ans, x, t, axis, ddof, keepdims)``."""
+    out = np.sum(std_hess(x, dx, axis, ddof) * t, axis=axis, keepdims=keepdims)
+    if not _nil(dt):
+        out = out + std_jvp(ans, x, dt, axis, ddof, keepdims)
+    return out
+
+
+def var_grad_vjp(G, g, x, axis=None, ddof=0, keepdims=False):
+    """Cotangents of ``g`` and ``x`` in ``var_grad(g, x, axis, ddof, keepdims)`` (bilinear;
+    removing the mean is symmetric)."""
+    gx = np.sum(var_grad(np.ones(np.shape(g)), x, axis, ddof, keepdims) * G, axis=axis,
+                keepdims=keepdims)
+    w = expand_reduced(g, x, axis, keepdims) * G
+    return fit(gx, g), var_grad(1.0, w, axis, ddof, True)
+
+
+def sinc_grad2(x):
+    """Second derivative of ``np.sinc``: pi^2 f''(t) with f(t) = sin(t) / t, t = pi x,
+    f''(t) = -sin t / t - 2 cos t / t^2 + 2 sin t / t^3 (angle reduced exactly, as in
+    ``sinc_grad``); the Taylor series for |pi x| < pi / 2, where the terms cancel."""
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x == 0, 1.0, x)
+    r = np.pi * np.fmod(safe, 2.0)
+    t = np.pi * safe
+    far = (-np.sin(r) / t - 2.0 * np.cos(r) / (t * t) + 2.0 * np.sin(r) / (t * t * t))
+    tn = np.pi * np.where(np.abs(x) < 0.5, x, 0.0)
+    term = np.full(np.shape(x), -1.0 / 3.0)  # f''(t) = sum_k (-1)^k 2k (2k - 1) t^(2k-2) / (2k+1)!
+    near = term
+    for k in range(2, 14):
+        term = term * (-tn * tn) * (2 * k) * (2 * k - 1) / (
+            (2 * k - 2) * (2 * k - 3) * (2 * k) * (2 * k + 1))
+        near = near + term
+    return np.pi * np.pi * np.where(np.abs(x) < 0.5, near, far)
+
+
+def dot_gx_vjp(G, g, x, y):
+    """Cotangents of ``g`` and ``y`` in ``dot_gx(g, x, y)`` (bilinear in them)."""
+    return fit(np.dot(G, y), g), dot_gy(g, G, y)
+
+
+def dot_gy_vjp(G, g, x, y):
+    """Cotangents of ``g`` and ``x`` in ``dot_gy(g, x, y)`` (bilinear in them)."""
+    return fit(np.dot(x, G), g), dot_gx(g, x, G)
+
+
+def inner_grad_vjp(G, g, x, y, wrt_y=False):
+    """Cotangents of ``g``, ``x`` and ``y`` in ``inner_grad(g, x, y, wrt_y)``: bilinear in
+    ``g`` and the other operand; the operand whose cotangent it is gets 0."""
+    if wrt_y:
+        return fit(np.inner(x, G), g), inner_grad(g, x, G), 0.0
+    return fit(np.inner(G, y), g), 0.0, inner_grad(g, G, y, True)
+
+
+def kron_grad_vjp(G, g, a, b, wrt_b=False):
+    """Cotangents of ``g``, ``a`` and ``b`` in ``kron_grad(g, a, b, wrt_b)``."""
+    if wrt_b:
+        return np.reshape(np.kron(a, G), np.shape(g)), kron_grad(g, a, G), 0.0
+    return np.reshape(np.kron(G, b), np.shape(g)), 0.0, kron_grad(g, G, b, True)
+
+
+def tensordot_grad_vjp(G, g, a, b, axes=2, wrt_b=False):
+    """Cotangents of ``g``, ``a`` and ``b`` in ``tensordot_grad(g, a, b, axes, wrt_b)``."""
+    if wrt_b:
+        return fit(np.tensordot(a, G, axes), g), tensordot_grad(g, a, G, axes), 0.0
+    return fit(np.tensordot(G, b, axes), g), 0.0, tensordot_grad(g, G, b, axes, True)
+
+
+def einsum_grad_vjp(G, g, subscripts, operands, k):
+    """Cotangents of ``g`` and of the operands in ``einsum_grad(g, subscripts, operands,
+    k)``: multilinear in ``g`` and the operands other than ``k`` (which gets 0)."""
+    ops = list(operands)
+    ops[k] = G
+    gg = np.einsum(subscripts, *ops)
+    rest = Cotangents(0.0 if j == k else einsum_grad(g, subscripts, ops, j)
+                      for j in range(len(ops)))
+    return fit(gg, g), rest
+
+
+def einsum_jvp_jvp(subscripts, operands, doperands, toperands, tdoperands):
+    """Tangent of ``einsum_jvp(subscripts, operands, doperands)`` along ``toperands`` (the
+    operands') and ``tdoperands`` (their tangents')."""
+    out = 0.0
+    for k, d in enumerate(doperands):
+        if not _nil(tdoperands[k]):
+            ops = list(operands)
+            ops[k] = tdoperands[k]
+            out = out + np.einsum(subscripts, *ops)
+        if _nil(d):
+            continue
+        for j, t in enumerate(toperands):
+            if j != k and not _nil(t):
+                ops = list(operands)
+                ops[k], ops[j] = d, t
+                out = out + np.einsum(subscripts, *ops)
+    return out
+
+
+def einsum_jvp_vjp(G, subscripts, operands, doperands):
+    """Cotangents of the operands and of their tangents in ``einsum_jvp(subscripts,
+    operands, doperands)``."""
+    n = len(operands)
+    cot_ops, cot_d = [], []
+    for j in range(n):
+        total = 0.0
+        for k, d in enumerate(doperands):
+            if k != j and not _nil(d):
+                ops = list(operands)
+                ops[k] = d
+                total = total + einsum_grad(G, subscripts, ops, j)
+        cot_ops.append(total)
+        cot_d.append(0.0 if _nil(doperands[j]) else einsum_grad(G, subscripts, operands, j))
+    return Cotangents(cot_ops), Cotangents(cot_d)
+
+
+def item_grad_vjp(G, index):
+    """Cotangent of ``g`` in ``item_grad(g, x, index)``: ``G`` at that position."""
+    return np.asarray(G).item(*index)
+
+
+def pieces_vjp(G, arrays, join, axis=None):
+    """Cotangent of ``g`` in ``concatenate_grad``/``stack_grad``/``vstack_grad``/
+    ``hstack_grad`` (``join`` is the matching NumPy function): the pieces' cotangents
+    joined again, zeros where a piece got none."""
+    parts = [np.broadcast_to(0.0 if Gi is None else Gi, np.shape(a)) for Gi, a in
+             zip(G if isinstance(G, (list, tuple)) else [G] * len(arrays), arrays)]
+    return join(parts) if axis is None else join(parts, axis)
+
+
+def from_items_vjp(G, g, x):
+    """Cotangent of ``g`` in ``from_items(g, x)``."""
+    if isinstance(g, (list, tuple)):
+        if isinstance(G, (list, tuple)):
+            return Cotangents(fit(Gi, gi) for Gi, gi in zip(G, g))
+        G = np.broadcast_to(G, np.shape(x))
+        return Cotangents(fit(G[i], gi) for i, gi in enumerate(g))
+    return fit(G, g)
+
+
+def seq_extremum_grad_vjp(G, g, ans, xs):
+    """Cotangent of ``g`` in ``seq_extremum_grad(g, ans, xs)``."""
+    if isinstance(xs, np.ndarray):
+        return extremum_grad_vjp(G, g, ans, xs, 0)
+    hits = [1.0 if x == ans else 0.0 for x in xs]
+    n = sum(hits)
+    return fit(sum(np.sum(Gi) * h / n for Gi, h in zip(G, hits) if Gi is not None), g)
+
+
+def builtin_extremum_grad_vjp(G, g, ans, x, rest):
+    """Cotangent of ``g`` in ``builtin_extremum_grad(g, ans, x, *rest)``."""
+    if not rest:
+        return seq_extremum_grad_vjp(G, g, ans, x)
+    args = (x,) + tuple(rest)
+    ties = sum(1.0 for a in args if a == ans)
+    return fit(sum(Gi / ties for Gi, a in zip(G, args) if a == ans and Gi is not None), g)
+
+
+def builtin_extremum_jvp_vjp(G, ans, x, rest):
+    """Cotangents of the tangents ``dx`` and ``drest`` in ``builtin_extremum_jvp(ans, x,
+    rest, dx, drest)``: the cotangent of the builtin ``max``/``min`` itself."""
+    if not rest:
+        if isinstance(x, np.ndarray):
+            return extremum_grad(G, ans, x, 0), ()
+        return seq_extremum_grad(G, ans, x), ()
+    cots = builtin_extremum_grad(G, ans, x, *rest)
+    return cots[0], tuple(cots[1:])
+
+
+def seq_sum_grad_vjp_vjp(G, g, xs):
+    """Cotangent of ``G`` in ``seq_sum_grad_vjp(G, g, xs)``: ``seq_sum_grad`` again."""
+    return seq_sum_grad(fit(G, g), xs)
+
+
+def matmul_gx_vjp_jvp(G, g, x, y, dG, dg, dy):
+    """Tangent of ``matmul_gx_vjp(G, g, x, y)`` (a pair; bilinear in ``G``, ``g``, ``y``)."""
+    first, second = 0.0, 0.0
+    if not _nil(dG):
+        a, b = matmul_gx_vjp(dG, g, x, y)
+        first, second = first + a, second + b
+    if not _nil(dy):
+        a, b = matmul_gx_vjp(G, g, x, dy)
+        first, second = first + a, second + b
+    if not _nil(dg):
+        second = second + matmul_gy(dg, G, y)
+    return first, second
+
+
+def matmul_gy_vjp_jvp(G, g, x, y, dG, dg, dx):
+    """Tangent of ``matmul_gy_vjp(G, g, x, y)`` (a pair; bilinear in ``G``, ``g``, ``x``)."""
+    first, second = 0.0, 0.0
+    if not _nil(dG):
+        a, b = matmul_gy_vjp(dG, g, x, y)
+        first, second = first + a, second + b
+    if not _nil(dx):
+        a, b = matmul_gy_vjp(G, g, dx, y)
+        first, second = first + a, second + b
+    if not _nil(dg):
+        second = second + matmul_gx(dg, x, G)
+    return first, second
+
+
+def einsum_grads(g, subscripts, operands):
+    """Cotangents of the arguments of ``np.einsum(subscripts, *operands)``: ``None`` for
+    the subscripts, then one per operand."""
+    return (None,) + tuple(einsum_grad(g, subscripts, operands, k)
+                           for k in range(len(operands)))
+
+
+def einsum_grads_jvp(g, dg, subscripts, operands, doperands):
+    """Tangent of ``einsum_grads(g, subscripts, operands)``."""
+    return (None,) + tuple(einsum_grad_jvp(g, dg, subscripts, operands, doperands, k)
+                           for k in range(len(operands)))
+
+
+def einsum_grads_vjp(G, g, subscripts, operands):
+    """Cotangents of ``g`` and of the operands in ``einsum_grads(g, subscripts, operands)``."""
+    gg, ops = 0.0, Cotangents(0.0 for _ in operands)
+    for k in range(len(operands)):
+        if not _nil(G[k + 1]):
+            a, b = einsum_grad_vjp(G[k + 1], g, subscripts, operands, k)
+            gg, ops = gg + a, ops + b
+    return fit(gg, g), ops

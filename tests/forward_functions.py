@@ -722,3 +722,15 @@ def var_loss(x):
 
 def solve_loss(a, b):
     return np.sum(np.linalg.solve(a, b) ** 2)
+
+
+def opaque_cosh(x):
+    return np.real(np.fft.ifft(np.fft.fft(np.cosh(x))))
+
+
+def uses_opaque_cosh(x):
+    return np.sum(opaque_cosh(x * 2.0))
+
+
+def opaque_cosh_vjp(g, ans, x):
+    return g * np.sinh(x) + 0.0 * np.i0(x)  # np.i0 has no forward-mode rule

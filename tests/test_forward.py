@@ -382,12 +382,18 @@ def test_missing_forward_rule_names_the_users_line():
     assert "forward_functions.py:%d:" % (start + 2) in str(info.value)
 
 
-@pytest.mark.xfail(reason="hvp of np.prod: NoRuleError for np.cumprod() reported at "
-                          "tangent_lite/runtime.py:374 (inside the library's gradient helper "
-                          "for prod), not at the user's file:line (SPEC §5)", strict=True)
-def test_hvp_error_names_the_users_file():
+@pytest.mark.xfail(reason="the NoRuleError for np.i0() names the generated gradient's line "
+                          "('<tangent_lite grad_uses_opaque_cosh #n>:13:5'), not the user's "
+                          "file:line the gradient line comes from (SPEC section 5)", strict=True,
+                   raises=AssertionError)
+def test_hvp_error_names_the_users_file(monkeypatch):
+    """A registered reverse rule whose body forward mode cannot differentiate (it calls
+    np.i0, which has no forward rule): the hvp error names the user's file."""
+    from tangent_lite.rules import registry as R
+
+    monkeypatch.setitem(R._VJP, ff.opaque_cosh, R.Rule(ff.opaque_cosh, ff.opaque_cosh_vjp))
     with pytest.raises(tl.TangentLiteError) as info:
-        tl.hvp(ff.loss_prod)
+        tl.hvp(ff.uses_opaque_cosh)
     assert "forward_functions.py:" in str(info.value)
 
 

@@ -88,18 +88,6 @@ HVP_CASES = [
 ]
 
 HVP_XFAIL = {
-    "loss_prod": "hvp of np.prod: NoRuleError 'no derivative rule for np.cumprod()' in "
-                 "tangent_lite/runtime.py (forward mode over prod's gradient helper)",
-    "builtin_max_sq": "UnsupportedSyntaxError: the generated gradient calls "
-                      "'_builtin_extremum_grad(b_t3 * 2 * _t1, _t1, x, *(y,))' and forward mode "
-                      "rejects the starred argument",
-    "einsum_quad": "ValueError 'setting an array element with a sequence' (a crash, not a "
-                   "TangentLiteError) in the hvp of np.einsum",
-    "norm_cubed": "UnsupportedSyntaxError 'raise statement is not supported' at "
-                  "tangent_lite/runtime.py:691: forward mode differentiates the body of the "
-                  "norm gradient helper",
-    "solve_loss": "NoRuleError: no derivative rule for np.multiply.outer(), which the generated "
-                  "gradient of np.linalg.solve calls (wrt the matrix)",
     "dict_two_keys": "TypeError: _add_at(..., 'a', None) in the generated hvp: the tangent of a "
                      "dict entry's zero cotangent is emitted as None",
     "triangular_loops": "TypeError: float * None: the inner loop index j, restored from the "
@@ -369,19 +357,6 @@ _NAN_POW = ("hvp is NaN: zero tangent of an integer exponent times log(negative 
 _ALIAS = ("UnsupportedSyntaxError: forward mode rejects an in-place update of %s in the "
           "generated gradient ('may also change ..., which shares its memory'; see "
           "copy_then_slice_update)")
-_STARRED = ("UnsupportedSyntaxError: the generated gradient of builtin max/min/sum uses a "
-            "starred expression, which forward mode rejects")
-_EINSUM_SHAPE = ("ValueError 'setting an array element with a sequence' (not a "
-                 "TangentLiteError) in the hvp of np.einsum")
-_NONE_EINSUM = "TypeError: None * float in the hvp of np.einsum with three operands"
-_CUMPROD = ("NoRuleError for np.cumprod() at tangent_lite/runtime.py:374, inside the gradient "
-            "helper of np.prod")
-_RAISE = ("UnsupportedSyntaxError: 'raise statement is not supported' at "
-          "tangent_lite/runtime.py:691, inside the gradient helper of np.linalg.norm")
-_OUTER = ("NoRuleError: no derivative rule for np.multiply.outer(), which the generated gradient "
-          "of np.linalg.solve calls")
-_NP_MEAN = ("NoRuleError: no derivative rule for np_mean(), called by the generated gradient of "
-            "np.var/np.std")
 HVP_SWEEP_XFAIL = {}
 for _name in [
     'e2e-dict_literal-wrt0',
@@ -401,54 +376,6 @@ for _name in [
 ]:
     HVP_SWEEP_XFAIL[_name] = _NONE_LOOP
 
-for _name in [
-    'e2e-builtin_min_max-wrt0',
-    'e2e-builtin_min_max-wrt1',
-    'e2e-builtin_min_max-wrt0-2',
-    'e2e-builtin_max_array-wrt0',
-    'realistic-list_comp_sum',
-    'realistic-scalar_relu_minmax',
-    'realistic-builtin_max_min_arr',
-]:
-    HVP_SWEEP_XFAIL[_name] = _STARRED
-for _name in [
-    'e2e-np_einsum-wrt0',
-    'e2e-np_einsum-wrt1',
-    'realistic-gram_einsum',
-    'realistic-batch_dot_ellipsis',
-    'realistic-batched_bilinear',
-]:
-    HVP_SWEEP_XFAIL[_name] = _EINSUM_SHAPE
-for _name in [
-    'e2e-np_prod-wrt0',
-]:
-    HVP_SWEEP_XFAIL[_name] = _CUMPROD
-for _name in [
-    'e2e-linalg_norm-wrt0',
-    'realistic-cosine_similarity',
-    'realistic-norm_axis',
-    'realistic-from_imports',
-    'realistic-uses_inplace_helper',
-    'realistic-power_iteration',
-    'realistic-gram_schmidt',
-]:
-    HVP_SWEEP_XFAIL[_name] = _RAISE
-for _name in [
-    'e2e-linalg_solve-wrt0',
-    'realistic-ridge_closed_form',
-    'realistic-linalg_solve',
-    'realistic-la_alias',
-    'realistic-gp_nll',
-]:
-    HVP_SWEEP_XFAIL[_name] = _OUTER
-for _name in [
-    'realistic-reductions_axes',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NP_MEAN
-for _name in [
-    'realistic-bilinear_einsum',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NONE_EINSUM
 
 @pytest.mark.parametrize("f,args,wrt", [_param(c, HVP_SWEEP_XFAIL) for c in HVP_SWEEP])
 def test_sweep_hvp_matches_fd_of_gradient(f, args, wrt):

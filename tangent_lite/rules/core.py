@@ -29,7 +29,7 @@ from ..runtime import sinc_grad as _sinc_grad
 from ..runtime import take_grad as _take_grad
 from ..runtime import tile_grad as _tile_grad
 from ..runtime import unbroadcast as _unbroadcast
-from ..runtime import einsum_grad as _einsum_grad
+from ..runtime import einsum_grads as _einsum_grads
 from ..runtime import tensordot_grad as _tensordot_grad
 from ..runtime import from_items as _from_items
 from ..runtime import hstack_grad as _hstack_grad
@@ -491,8 +491,7 @@ def np_fmod(g, ans, x, y):
 
 @register_vjp(np.einsum)
 def np_einsum(g, ans, subscripts, *operands):
-    return (None,) + tuple(_einsum_grad(g, subscripts, operands, k)
-                           for k in range(len(operands)))
+    return _einsum_grads(g, subscripts, operands)
 
 
 np_einsum.tl_per_argument = True
@@ -729,7 +728,8 @@ def np_linalg_inv(g, ans, a):
 @register_vjp(np.linalg.solve)
 def np_linalg_solve(g, ans, a, b):
     gb = np.linalg.solve(np.swapaxes(a, -1, -2), g)
-    return -(np.multiply.outer(gb, ans) if np.ndim(b) == 1 else gb @ np.swapaxes(ans, -1, -2)), gb
+    return -(np.expand_dims(gb, -1) * np.expand_dims(ans, -2) if np.ndim(b) == 1
+             else gb @ np.swapaxes(ans, -1, -2)), gb
 
 
 @register_vjp(np.linalg.det)

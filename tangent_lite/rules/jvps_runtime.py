@@ -45,9 +45,28 @@ from ..runtime import tile_grad as _tile_grad
 from ..runtime import unbroadcast as _unbroadcast
 from ..runtime import var_grad as _var_grad
 from ..runtime import vstack_grad as _vstack_grad
+from ..runtime import builtin_extremum_jvp as _builtin_extremum_jvp
+from ..runtime import dot_gx as _dot_gx
+from ..runtime import dot_gy as _dot_gy
+from ..runtime import einsum_grads_jvp as _einsum_grads_jvp
+from ..runtime import einsum_jvp_jvp as _einsum_jvp_jvp
+from ..runtime import expand_reduced_vjp as _expand_reduced_vjp
+from ..runtime import extremum_grad_vjp as _extremum_grad_vjp
+from ..runtime import extremum_jvp as _extremum_jvp
+from ..runtime import matmul_gx_vjp_jvp as _matmul_gx_vjp_jvp
+from ..runtime import matmul_gy_vjp_jvp as _matmul_gy_vjp_jvp
+from ..runtime import norm_grad_jvp as _norm_grad_jvp
+from ..runtime import norm_jvp_jvp as _norm_jvp_jvp
+from ..runtime import prod_grad_jvp as _prod_grad_jvp
+from ..runtime import prod_jvp_jvp as _prod_jvp_jvp
+from ..runtime import seq_sum_grad_vjp as _seq_sum_grad_vjp
+from ..runtime import sinc_grad2 as _sinc_grad2
+from ..runtime import std_grad_jvp as _std_grad_jvp
+from ..runtime import std_jvp_jvp as _std_jvp_jvp
 from .registry import linear, non_differentiable, register_jvp
 
-non_differentiable(rt.scalar_seed, rt.inside, rt.zeros_like)
+non_differentiable(rt.scalar_seed, rt.inside, rt.zeros_like, rt.clipped_to, rt.norm_axes,
+                   rt._dot_axes, rt._einsum_parts, rt._scalar, rt._nil)
 
 
 @register_jvp(builtins.list)
@@ -160,6 +179,11 @@ def einsum_grad(ans, g, subscripts, operands, k, dg, dsubscripts, doperands, dk)
     return _einsum_grad_jvp(g, dg, subscripts, operands, doperands, k)
 
 
+@register_jvp(rt.einsum_grads)
+def einsum_grads(ans, g, subscripts, operands, dg, dsubscripts, doperands):
+    return _einsum_grads_jvp(g, dg, subscripts, operands, doperands)
+
+
 @register_jvp(rt.concatenate_grad)
 def concatenate_grad(ans, g, arrays, dg, darrays, axis=0):
     return _concatenate_grad(dg, arrays, axis)
@@ -234,11 +258,112 @@ def tensordot_grad(ans, g, a, b, dg, da, db, axes=2, wrt_b=False):
                                                                              wrt_b))
 
 
+# ---------------------------------------------------------------- nonlinear in the primal
+# (the Hessian-vector helpers are in runtime.py; each is symmetric, so the reverse rules
+# in vjps_runtime.py reuse them)
+
+
+@register_jvp(rt.prod_grad)
+def prod_grad(out, g, a, x, dg, da, dx, axis=None, keepdims=False):
+    return _prod_grad_jvp(g, dg, a, x, dx, axis, keepdims)
+
+
+@register_jvp(rt.prod_jvp)
+def prod_jvp(out, a, x, t, da, dx, dt, axis=None, keepdims=False):
+    return _prod_jvp_jvp(a, x, t, dx, dt, axis, keepdims)
+
+
+@register_jvp(rt.norm_grad)
+def norm_grad(out, g, a, x, dg, da, dx, ord=None, axis=None, keepdims=False):
+    return _norm_grad_jvp(g, dg, a, x, dx, ord, axis, keepdims)
+
+
+@register_jvp(rt.stable_norm_jvp)
+@register_jvp(rt.norm_jvp)
+def stable_norm_jvp(out, a, x, t, da, dx, dt, ord=None, axis=None, keepdims=False):
+    return _norm_jvp_jvp(a, x, t, dx, dt, ord, axis, keepdims)
+
+
+@register_jvp(rt.std_grad)
+def std_grad(out, g, x, dg, dx, axis=None, ddof=0, keepdims=False):
+    return _std_grad_jvp(g, dg, x, dx, axis, ddof, keepdims)
+
+
+@register_jvp(rt.std_jvp)
+def std_jvp(out, a, x, t, da, dx, dt, axis=None, ddof=0, keepdims=False):
+    return _std_jvp_jvp(a, x, t, dx, dt, axis, ddof, keepdims)
+
+
+@register_jvp(rt.dot_gx)
+def dot_gx(ans, g, x, y, dg, dx, dy):
+    return _dot_gx(dg, x, y) + _dot_gx(g, x, dy)
+
+
+@register_jvp(rt.dot_gy)
+def dot_gy(ans, g, x, y, dg, dx, dy):
+    return _dot_gy(dg, x, y) + _dot_gy(g, dx, y)
+
+
+@register_jvp(rt.sinc_grad)
+def sinc_grad(ans, x, dx):
+    return dx * _sinc_grad2(x)
+
+# ---------------------------------------------------------------- the forward-mode helpers
+
+
+@register_jvp(rt.extremum_jvp)
+def extremum_jvp(out, a, x, t, da, dx, dt, axis=None, keepdims=False):
+    return _extremum_jvp(a, x, dt, axis, keepdims)
+
+
+@register_jvp(rt.builtin_extremum_jvp)
+def builtin_extremum_jvp(out, a, x, rest, tx, trest, da, dx, drest, dtx, dtrest):
+    return _builtin_extremum_jvp(a, x, rest, dtx, dtrest)
+
+
+@register_jvp(rt.einsum_jvp)
+def einsum_jvp(out, subs, ops, tops, dsubs, dops, dtops):
+    return _einsum_jvp_jvp(subs, ops, tops, dops, dtops)
+
+
+@register_jvp(rt.seq_sum_jvp)
+def seq_sum_jvp(out, ts, xs, dts, dxs):
+    return _seq_sum_jvp(dts, xs)
+
+# ---------------------------------------------------------------- the reverse rules' helpers
+
+
+@register_jvp(rt.extremum_grad_vjp)
+def extremum_grad_vjp(out, G, g, a, x, dG, dg, da, dx, axis=None, keepdims=False):
+    return _extremum_grad_vjp(dG, g, a, x, axis, keepdims)
+
+
+@register_jvp(rt.expand_reduced_vjp)
+def expand_reduced_vjp(out, G, g, dG, dg, axis=None, keepdims=False):
+    return _expand_reduced_vjp(dG, g, axis, keepdims)
+
+
+@register_jvp(rt.seq_sum_grad_vjp)
+def seq_sum_grad_vjp(out, G, g, xs, dG, dg, dxs):
+    return _seq_sum_grad_vjp(dG, g, xs)
+
+
+@register_jvp(rt.matmul_gx_vjp)
+def matmul_gx_vjp(out, G, g, x, y, dG, dg, dx, dy):
+    return _matmul_gx_vjp_jvp(G, g, x, y, dG, dg, dy)
+
+
+@register_jvp(rt.matmul_gy_vjp)
+def matmul_gy_vjp(out, G, g, x, y, dG, dg, dx, dy):
+    return _matmul_gy_vjp_jvp(G, g, x, y, dG, dg, dx)
+
+
 # linear in their first argument (the cotangent): a zero tangent there gives zero
 linear("first", rt.fit, rt.unbroadcast, rt.dense, rt.like, rt.expand_reduced, rt.seq_sum_grad,
        rt.item_grad, rt.concatenate_grad, rt.stack_grad, rt.vstack_grad, rt.hstack_grad,
        rt.from_items, rt.diag_grad, rt.tile_grad, rt.repeat_grad, rt.pad_grad, rt.take_grad,
        rt.copy, rt.broadcast_like, rt.owned, rt.extremum_grad, rt.seq_extremum_grad,
-       rt.builtin_extremum_grad)
+       rt.builtin_extremum_grad, rt.prod_grad, rt.norm_grad, rt.std_grad, rt.sinc_grad,
+       rt.seq_sum_jvp, rt.extremum_grad_vjp, rt.expand_reduced_vjp, rt.seq_sum_grad_vjp)
 # linear in each argument that carries a tangent
-linear("each", rt.matmul_gx, rt.matmul_gy, rt.var_grad)
+linear("each", rt.matmul_gx, rt.matmul_gy, rt.var_grad, rt.dot_gx, rt.dot_gy)
