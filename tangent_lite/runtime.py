@@ -727,7 +727,12 @@ def dot_gy(g, x, y):
 
 def fit(G, like_this):
     """The cotangent ``G`` given the shape of ``like_this``: summed over dimensions that
-    were broadcast, or broadcast where ``like_this`` is larger."""
+    were broadcast, or broadcast where ``like_this`` is larger.  For a list or tuple
+    ``like_this`` (the cotangent of a list) entry by entry."""
+    if isinstance(like_this, (list, tuple)):
+        if isinstance(G, (list, tuple)) or np.ndim(G):
+            return Cotangents(fit(Gi, li) for Gi, li in zip(G, like_this))
+        return Cotangents(fit(G, li) for li in like_this)
     shape = np.shape(like_this)
     if np.shape(G) == shape:
         return G
@@ -1159,3 +1164,16 @@ def einsum_grads_vjp(G, g, subscripts, operands):
             a, b = einsum_grad_vjp(G[k + 1], g, subscripts, operands, k)
             gg, ops = gg + a, ops + b
     return fit(gg, g), ops
+
+
+def trace_grad(g, x, offset=0, axis1=0, axis2=1):
+    """Cotangent of ``np.trace(x, offset, axis1, axis2)``: ``g`` on that diagonal of each
+    matrix (``g`` has the shape of ``x`` without ``axis1`` and ``axis2``)."""
+    shape = np.shape(x)
+    nd = len(shape)
+    a1, a2 = axis1 % nd, axis2 % nd
+    eye = np.eye(shape[a1], shape[a2], offset)
+    full = [1] * nd
+    full[a1], full[a2] = shape[a1], shape[a2]
+    diag = np.reshape(eye if a1 < a2 else eye.T, full)
+    return np.expand_dims(g, (a1, a2)) * diag

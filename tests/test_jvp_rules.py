@@ -336,7 +336,8 @@ def _():
 
 @cases(np.trace)
 def _():
-    return [C(r(3, 3)), C(r(2, 4)), C(r(4, 2))]
+    return [C(r(3, 3)), C(r(2, 4)), C(r(4, 2)), C(r(3, 4), 1), C(r(2, 3, 4), 0, 0, 2),
+            C(r(2, 3, 3), axis1=-2, axis2=-1), C(r(3, 3), offset=-1)]
 
 
 @cases(np.linalg.norm)

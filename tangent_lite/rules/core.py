@@ -28,6 +28,7 @@ from ..runtime import repeat_grad as _repeat_grad
 from ..runtime import sinc_grad as _sinc_grad
 from ..runtime import take_grad as _take_grad
 from ..runtime import tile_grad as _tile_grad
+from ..runtime import trace_grad as _trace_grad
 from ..runtime import unbroadcast as _unbroadcast
 from ..runtime import einsum_grads as _einsum_grads
 from ..runtime import tensordot_grad as _tensordot_grad
@@ -711,8 +712,10 @@ def np_std(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 
 @register_vjp(np.trace)
-def np_trace(g, ans, a):
-    return g * np.eye(np.shape(a)[0], np.shape(a)[1])
+def np_trace(g, ans, a, offset=0, axis1=0, axis2=1):
+    if offset == 0 and axis1 == 0 and axis2 == 1:
+        return g * np.eye(np.shape(a)[0], np.shape(a)[1])
+    return _trace_grad(g, a, offset, axis1, axis2)
 
 
 @register_vjp(np.linalg.norm)

@@ -561,8 +561,8 @@ def std(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 
 @register_jvp(np.trace)
-def trace(ans, a, da):
-    return np.trace(da)
+def trace(ans, a, da, offset=0, axis1=0, axis2=1):
+    return np.trace(da, offset, axis1, axis2)
 
 
 @register_jvp(np.linalg.norm)

@@ -170,6 +170,11 @@ def tile_grad(G, ans, g, x, reps):
     return np.tile(_fit(G, x), reps), None, None
 
 
+@register_vjp(rt.trace_grad)
+def trace_grad(G, ans, g, x, offset=0, axis1=0, axis2=1):
+    return _fit(np.trace(_fit(G, x), offset, axis1, axis2), g), None
+
+
 @register_vjp(rt.repeat_grad)
 def repeat_grad(G, ans, g, x, repeats, axis=None):
     return np.reshape(np.repeat(_fit(G, x), repeats, axis), np.shape(g)), None, None
