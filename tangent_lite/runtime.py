@@ -1121,9 +1121,8 @@ def matmul_gx_vjp_jvp(G, g, x, y, dG, dg, dy):
     if not _nil(dG):
         a, b = matmul_gx_vjp(dG, g, x, y)
         first, second = first + a, second + b
-    if not _nil(dy):
-        a, b = matmul_gx_vjp(G, g, x, dy)
-        first, second = first + a, second + b
+    if not _nil(dy):  # the second entry reads y for its shape only
+        first = first + matmul_gx_vjp(G, g, x, dy)[0]
     if not _nil(dg):
         second = second + matmul_gy(dg, G, y)
     return first, second
@@ -1135,9 +1134,8 @@ def matmul_gy_vjp_jvp(G, g, x, y, dG, dg, dx):
     if not _nil(dG):
         a, b = matmul_gy_vjp(dG, g, x, y)
         first, second = first + a, second + b
-    if not _nil(dx):
-        a, b = matmul_gy_vjp(G, g, dx, y)
-        first, second = first + a, second + b
+    if not _nil(dx):  # the second entry reads x for its shape only
+        first = first + matmul_gy_vjp(G, g, dx, y)[0]
     if not _nil(dg):
         second = second + matmul_gx(dg, x, G)
     return first, second
@@ -1177,3 +1175,70 @@ def trace_grad(g, x, offset=0, axis1=0, axis2=1):
     full[a1], full[a2] = shape[a1], shape[a2]
     diag = np.reshape(eye if a1 < a2 else eye.T, full)
     return np.expand_dims(g, (a1, a2)) * diag
+
+
+def _pair(P):
+    """The two cotangents of a pair-valued helper's output (a zero gives two zeros)."""
+    if isinstance(P, (list, tuple)):
+        return P[0], P[1]
+    return P, P
+
+
+def matmul_gx_vjp_vjp(P, G, g, x, y):
+    """Cotangents of ``G``, ``g`` and ``y`` in the pair ``matmul_gx_vjp(G, g, x, y)`` =
+    ``(fit(G @ y, g), matmul_gy(g, G, y))``, whose cotangent is the pair ``P``."""
+    first, second = _pair(P)
+    cG, cg, cy = 0.0, 0.0, 0.0
+    if not _nil(first):
+        cG, cy = matmul_gx(first, G, y), matmul_gy(first, G, y)
+    if not _nil(second):
+        a, b = matmul_gy_vjp(second, g, G, y)
+        cg, cG = a, cG + b
+    return cG, cg, cy
+
+
+def matmul_gy_vjp_vjp(P, G, g, x, y):
+    """Cotangents of ``G``, ``g`` and ``x`` in the pair ``matmul_gy_vjp(G, g, x, y)`` =
+    ``(fit(x @ G, g), matmul_gx(g, x, G))``, whose cotangent is the pair ``P``."""
+    first, second = _pair(P)
+    cG, cg, cx = 0.0, 0.0, 0.0
+    if not _nil(first):
+        cG, cx = matmul_gy(first, x, G), matmul_gx(first, x, G)
+    if not _nil(second):
+        a, b = matmul_gx_vjp(second, g, x, G)
+        cg, cG = a, cG + b
+    return cG, cg, cx
+
+
+def _zero_as(t, like_this):
+    return np.zeros(np.shape(like_this)) if _nil(t) else t
+
+
+def pinv_grad_jvp(g, dg, ans, dans, a, da):
+    """Tangent of ``pinv_grad(g, ans, a)`` (a polynomial in ``g``, ``ans`` and ``a``): the
+    product rule, term by term."""
+    p, pt = ans, ans.T
+    dg, dp, da = _zero_as(dg, g), _zero_as(dans, ans), _zero_as(da, a)
+    dpt = dp.T
+    m, n = np.shape(a)
+    A, D = np.eye(m) - pt @ a.T, np.eye(n) - a.T @ pt
+    dA, dD = -(dpt @ a.T + pt @ da.T), -(da.T @ pt + a.T @ dpt)
+    t1 = -(dpt @ g @ pt + pt @ dg @ pt + pt @ g @ dpt)
+    t2 = dA @ g.T @ p @ pt + A @ dg.T @ p @ pt + A @ g.T @ dp @ pt + A @ g.T @ p @ dpt
+    t3 = dpt @ p @ g.T @ D + pt @ dp @ g.T @ D + pt @ p @ dg.T @ D + pt @ p @ g.T @ dD
+    return t1 + t2 + t3
+
+
+def pinv_grad_vjp(W, g, ans, a):
+    """Cotangents of ``g``, ``ans`` and ``a`` in ``pinv_grad(g, ans, a)`` for the output
+    cotangent ``W``: the transpose of each factor of each product."""
+    p, pt = ans, ans.T
+    m, n = np.shape(a)
+    A, D = np.eye(m) - pt @ a.T, np.eye(n) - a.T @ pt
+    cg = -p @ W @ p + p @ pt @ W.T @ A + D @ W.T @ pt @ p
+    cA = W @ p @ pt @ g
+    cD = g @ pt @ p @ W
+    cp = (-g @ pt @ W.T - W.T @ pt @ g + g @ A.T @ W @ p + W.T @ A @ g.T @ p
+          + p @ g.T @ D @ W.T + p @ W @ D.T @ g - a.T @ cA.T - cD.T @ a.T)
+    ca = -cA.T @ pt - pt @ cD.T
+    return cg, cp, ca

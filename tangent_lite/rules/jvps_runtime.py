@@ -58,6 +58,7 @@ from ..runtime import matmul_gx_vjp_jvp as _matmul_gx_vjp_jvp
 from ..runtime import matmul_gy_vjp_jvp as _matmul_gy_vjp_jvp
 from ..runtime import norm_grad_jvp as _norm_grad_jvp
 from ..runtime import norm_jvp_jvp as _norm_jvp_jvp
+from ..runtime import pinv_grad_jvp as _pinv_grad_jvp
 from ..runtime import prod_grad_jvp as _prod_grad_jvp
 from ..runtime import prod_jvp_jvp as _prod_jvp_jvp
 from ..runtime import seq_sum_grad_vjp as _seq_sum_grad_vjp
@@ -285,7 +286,6 @@ def norm_grad(out, g, a, x, dg, da, dx, ord=None, axis=None, keepdims=False):
 
 
 @register_jvp(rt.stable_norm_jvp)
-@register_jvp(rt.norm_jvp)
 def stable_norm_jvp(out, a, x, t, da, dx, dt, ord=None, axis=None, keepdims=False):
     return _norm_jvp_jvp(a, x, t, dx, dt, ord, axis, keepdims)
 
@@ -308,6 +308,11 @@ def dot_gx(ans, g, x, y, dg, dx, dy):
 @register_jvp(rt.dot_gy)
 def dot_gy(ans, g, x, y, dg, dx, dy):
     return _dot_gy(dg, x, y) + _dot_gy(g, dx, y)
+
+
+@register_jvp(rt.pinv_grad)
+def pinv_grad(out, g, p, a, dg, dp, da):
+    return _pinv_grad_jvp(g, dg, p, dp, a, da)
 
 
 @register_jvp(rt.sinc_grad)

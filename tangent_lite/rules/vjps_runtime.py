@@ -28,6 +28,7 @@ from ..runtime import norm_axes as _norm_axes
 from ..runtime import norm_grad as _norm_grad
 from ..runtime import norm_hess as _norm_hess
 from ..runtime import pieces_vjp as _pieces_vjp
+from ..runtime import pinv_grad_vjp as _pinv_grad_vjp
 from ..runtime import prod_grad as _prod_grad
 from ..runtime import prod_hess as _prod_hess
 from ..runtime import prod_jvp as _prod_jvp
@@ -45,7 +46,9 @@ from ..runtime import expand_reduced_vjp as _expand_reduced_vjp
 from ..runtime import extremum_grad_vjp as _extremum_grad_vjp
 from ..runtime import fit as _fit
 from ..runtime import matmul_gx_vjp as _matmul_gx_vjp
+from ..runtime import matmul_gx_vjp_vjp as _matmul_gx_vjp_vjp
 from ..runtime import matmul_gy_vjp as _matmul_gy_vjp
+from ..runtime import matmul_gy_vjp_vjp as _matmul_gy_vjp_vjp
 from ..runtime import seq_sum_grad_vjp as _seq_sum_grad_vjp
 from .registry import non_differentiable, register_vjp
 
@@ -216,6 +219,18 @@ def seq_sum_jvp(G, out, ts, xs):
     return _seq_sum_grad(G, xs), None
 
 
+@register_vjp(rt.matmul_gx_vjp)
+def matmul_gx_vjp(P, out, G, g, x, y):
+    c = _matmul_gx_vjp_vjp(P, G, g, x, y)
+    return c[0], c[1], None, c[2]
+
+
+@register_vjp(rt.matmul_gy_vjp)
+def matmul_gy_vjp(P, out, G, g, x, y):
+    c = _matmul_gy_vjp_vjp(P, G, g, x, y)
+    return c[0], c[1], c[2], None
+
+
 @register_vjp(rt.extremum_grad_vjp)
 def extremum_grad_vjp(G, out, G1, g, a, x, axis=None, keepdims=False):
     return _extremum_grad(_fit(G, g), a, x, axis, keepdims), None, None, None
@@ -309,7 +324,6 @@ def norm_grad(G, out, g, a, x, ord=None, axis=None, keepdims=False):
 
 
 @register_vjp(rt.stable_norm_jvp)
-@register_vjp(rt.norm_jvp)
 def stable_norm_jvp(G, out, a, x, t, ord=None, axis=None, keepdims=False):
     axes = _norm_axes(x, ord, axis)
     return (None, _expand_reduced(G, x, axes, keepdims) * _norm_hess(a, x, t, ord, axes, keepdims),
@@ -326,6 +340,12 @@ def std_grad(G, out, g, x, axis=None, ddof=0, keepdims=False):
 def std_jvp(G, out, a, x, t, axis=None, ddof=0, keepdims=False):
     return (None, _expand_reduced(G, x, axis, keepdims) * _std_hess(x, t, axis, ddof),
             _std_grad(G, x, axis, ddof, keepdims))
+
+
+@register_vjp(rt.pinv_grad)
+def pinv_grad(W, out, g, p, a):
+    c = _pinv_grad_vjp(W, g, p, a)
+    return c[0], c[1], c[2]
 
 
 @register_vjp(rt.sinc_grad)
