@@ -71,6 +71,7 @@ def accum(adj, contribution, linear_in, *, origin, copy=False, add=False, linker
 class Folder(gast.NodeTransformer):
     """Evaluate what a substituted rule template computes from constants only."""
 
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
         if isinstance(node.left, gast.Constant) and isinstance(node.right, gast.Constant):
@@ -90,6 +91,14 @@ class Folder(gast.NodeTransformer):
         # ``**`` cannot raise once the primal x ** y did not, so x ** 3 keeps reading
         # 3 * x ** 2 and x ** 2 reads 2 * x.
         self.generic_visit(node)
+        # f(a, *(b, c)) -> f(a, b, c): a rule's *args bound to the call's arguments
+        args = []
+        for a in node.args:
+            if isinstance(a, gast.Starred) and isinstance(a.value, (gast.Tuple, gast.List)):
+                args.extend(a.value.elts)
+            else:
+                args.append(a)
+        node.args = args
         f = node.func
         if isinstance(f, gast.Attribute) and f.attr == "power" and getattr(
                 f.value, "tl_numpy", False) and len(node.args) == 2 and not node.keywords:

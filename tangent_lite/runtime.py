@@ -793,3 +793,11 @@ def stable_norm_jvp(ans, x, dx, ord=None, axis=None, keepdims=False):
         unit = norm_grad(np.ones(np.shape(ans)), ans, x, ord, axes, keepdims)
         return np.sum(unit * dx, axis=axes, keepdims=keepdims)
     return norm_jvp(ans, x, dx, ord, axis, keepdims)
+
+
+def pow_exponent_jvp(dy, ans, x):
+    """The exponent's term of the tangent of ``x ** y``: ``dy * ans * log(x)``, and 0
+    where ``dy`` is 0 (a zero tangent passed at run time, at a base where the log is
+    not real)."""
+    term = dy * ans * np.log(np.where(x == 0, 1.0, x))
+    return np.where(dy == 0, 0.0, term)

@@ -90,9 +90,6 @@ HVP_CASES = [
 HVP_XFAIL = {
     "loss_prod": "hvp of np.prod: NoRuleError 'no derivative rule for np.cumprod()' in "
                  "tangent_lite/runtime.py (forward mode over prod's gradient helper)",
-    "builtin_max_sq": "UnsupportedSyntaxError: the generated gradient calls "
-                      "'_builtin_extremum_grad(b_t3 * 2 * _t1, _t1, x, *(y,))' and forward mode "
-                      "rejects the starred argument",
     "einsum_quad": "ValueError 'setting an array element with a sequence' (a crash, not a "
                    "TangentLiteError) in the hvp of np.einsum",
     "norm_cubed": "UnsupportedSyntaxError 'raise statement is not supported' at "
@@ -100,14 +97,6 @@ HVP_XFAIL = {
                   "norm gradient helper",
     "solve_loss": "NoRuleError: no derivative rule for np.multiply.outer(), which the generated "
                   "gradient of np.linalg.solve calls (wrt the matrix)",
-    "dict_two_keys": "TypeError: _add_at(..., 'a', None) in the generated hvp: the tangent of a "
-                     "dict entry's zero cotangent is emitted as None",
-    "triangular_loops": "TypeError: float * None: the inner loop index j, restored from the "
-                        "tape in the gradient, gets a tangent dj = None that the forward pass "
-                        "multiplies",
-    "uses_power_rec": "TypeError: None + float in the hvp of a recursive user function",
-    "calls_int_power": "hvp is NaN: the integer exponent passed to a callee gets a zero tangent "
-                       "dp, and dp * ans * log(negative base) = 0 * nan",
 }
 
 
@@ -360,17 +349,6 @@ def _hvp_sweep():
 
 HVP_SWEEP = _hvp_sweep()
 # Why hvp (forward over the generated gradient) fails on cases whose jvp and grad both work.
-_NONE_DICT = "TypeError: the None tangent of a dict entry reaches arithmetic (see dict_two_keys)"
-_NONE_REC = "TypeError: None + float in the hvp of a recursive function (see uses_power_rec)"
-_NONE_LOOP = ("TypeError: float * None, the tangent of a nested-loop index is None "
-              "(see triangular_loops)")
-_NAN_POW = ("hvp is NaN: zero tangent of an integer exponent times log(negative base) "
-            "(see calls_int_power)")
-_ALIAS = ("UnsupportedSyntaxError: forward mode rejects an in-place update of %s in the "
-          "generated gradient ('may also change ..., which shares its memory'; see "
-          "copy_then_slice_update)")
-_STARRED = ("UnsupportedSyntaxError: the generated gradient of builtin max/min/sum uses a "
-            "starred expression, which forward mode rejects")
 _EINSUM_SHAPE = ("ValueError 'setting an array element with a sequence' (not a "
                  "TangentLiteError) in the hvp of np.einsum")
 _NONE_EINSUM = "TypeError: None * float in the hvp of np.einsum with three operands"
@@ -383,34 +361,6 @@ _OUTER = ("NoRuleError: no derivative rule for np.multiply.outer(), which the ge
 _NP_MEAN = ("NoRuleError: no derivative rule for np_mean(), called by the generated gradient of "
             "np.var/np.std")
 HVP_SWEEP_XFAIL = {}
-for _name in [
-    'e2e-dict_literal-wrt0',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NONE_DICT
-for _name in [
-    'realistic-calls_with_keywords',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NAN_POW
-for _name in [
-    'realistic-recursion',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NONE_REC
-for _name in [
-    'realistic-nested_subscript_read',
-    'realistic-triangular_trip',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NONE_LOOP
-
-for _name in [
-    'e2e-builtin_min_max-wrt0',
-    'e2e-builtin_min_max-wrt1',
-    'e2e-builtin_min_max-wrt0-2',
-    'e2e-builtin_max_array-wrt0',
-    'realistic-list_comp_sum',
-    'realistic-scalar_relu_minmax',
-    'realistic-builtin_max_min_arr',
-]:
-    HVP_SWEEP_XFAIL[_name] = _STARRED
 for _name in [
     'e2e-np_einsum-wrt0',
     'e2e-np_einsum-wrt1',
