@@ -800,4 +800,4 @@ def pow_exponent_jvp(dy, ans, x):
     where ``dy`` is 0 (a zero tangent passed at run time, at a base where the log is
     not real)."""
     term = dy * ans * np.log(np.where(x == 0, 1.0, x))
-    return np.where(dy == 0, 0.0, term)
+    return np.where(dy == 0, 0.0, term)[()]  # [()]: a scalar stays a scalar
