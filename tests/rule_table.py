@@ -163,7 +163,12 @@ MATH = [
     m("erf", "g 2/sqrt(pi) exp(-x**2)"), m("erfc", "-g 2/sqrt(pi) exp(-x**2)"),
     m("asinh", "g / sqrt(x**2 + 1)"), m("acosh", "g / sqrt(x**2 - 1)", 1.2, 3.0),
     m("atanh", "g / (1 - x**2)"), m("radians", "g pi / 180"), m("degrees", "g 180 / pi"),
+    one("math.fsum", "g to every item", ("math.fsum([x, y, x])", {"x": F(()), "y": F(())}),
+        ("math.fsum(x)", {"x": X4})),
+    one("math.fmod", "g, -g trunc(x / y)", ("math.fmod(x, y)", {"x": F((), 0.1, 3.0),
+                                                              "y": F((), 0.7, 1.3)})),
 ]
+
 
 # ---------------------------------------------------------------- numpy elementwise
 
@@ -646,6 +651,49 @@ INDEXING = [
     Case("x[:, [2, 0, 0]]", {"x": X23}), Case("x[[1, 0], [2, 2]]", {"x": X23}),
     Case("x[c, 1:]", {"x": X23, "c": ("bool", (2,))}), Case("x[1, ::-1]", {"x": X23}),
     Case("x[None, :, 1]", {"x": X23}), Case("x[..., 0]", {"x": X234}),
+]
+
+# Values at kinks: (label of the entry, expression, inputs, expected derivative per input).
+# These are conventions, not limits, so they are checked against the stated value.
+KINKS = [
+    ("builtins.abs", "abs(x)", {"x": 0.0}, {"x": 0.0}),
+    ("np.abs", "np.abs(x)", {"x": np.array([0.0, -2.0, 3.0])}, {"x": np.array([0.0, -1.0, 1.0])}),
+    ("np.fabs", "np.fabs(x)", {"x": np.array([0.0, 1.0])}, {"x": np.array([0.0, 1.0])}),
+    ("math.fabs", "math.fabs(x)", {"x": 0.0}, {"x": 0.0}),
+    ("np.maximum", "np.maximum(x, y)", {"x": np.array([1.0, 2.0]), "y": np.array([1.0, 0.0])},
+     {"x": np.array([0.5, 1.0]), "y": np.array([0.5, 0.0])}),
+    ("np.minimum", "np.minimum(x, y)", {"x": np.array([1.0, 2.0]), "y": np.array([1.0, 0.0])},
+     {"x": np.array([0.5, 0.0]), "y": np.array([0.5, 1.0])}),
+    ("np.fmax", "np.fmax(x, y)", {"x": np.array([1.0, np.nan]), "y": np.array([1.0, 3.0])},
+     {"x": np.array([0.5, 0.0]), "y": np.array([0.5, 1.0])}),
+    ("np.fmin", "np.fmin(x, y)", {"x": np.array([1.0, 2.0]), "y": np.array([1.0, np.nan])},
+     {"x": np.array([0.5, 1.0]), "y": np.array([0.5, 0.0])}),
+    ("builtins.max", "max(x, y)", {"x": 1.0, "y": 1.0}, {"x": 0.5, "y": 0.5}),
+    ("builtins.min", "min(x, y)", {"x": 1.0, "y": 1.0}, {"x": 0.5, "y": 0.5}),
+    ("np.max", "np.max(x)", {"x": np.array([3.0, 1.0, 3.0])}, {"x": np.array([0.5, 0.0, 0.5])}),
+    ("np.min", "np.min(x, axis=0)", {"x": np.array([[1.0, 2.0], [1.0, 3.0]])},
+     {"x": np.array([[0.5, 1.0], [0.5, 0.0]])}),
+    ("np.ptp", "np.ptp(x)", {"x": np.array([3.0, 1.0, 3.0])}, {"x": np.array([0.5, -1.0, 0.5])}),
+    ("np.nanmax", "np.nanmax(x)", {"x": np.array([3.0, np.nan, 1.0])},
+     {"x": np.array([1.0, 0.0, 0.0])}),
+    ("np.nansum", "np.nansum(x)", {"x": np.array([3.0, np.nan])}, {"x": np.array([1.0, 0.0])}),
+    ("np.nanmean", "np.nanmean(x)", {"x": np.array([3.0, np.nan])}, {"x": np.array([1.0, 0.0])}),
+    ("np.sqrt", "np.sqrt(x)", {"x": np.array([0.0, 4.0])}, {"x": np.array([np.inf, 0.25])}),
+    ("np.where", "np.where(x > 0, np.sqrt(x), 0.0)", {"x": np.array([-1.0, 0.0, 4.0])},
+     {"x": np.array([0.0, 0.0, 0.25])}),
+    ("np.clip", "np.clip(x, 0.0, 1.0)", {"x": np.array([0.0, 1.0, 2.0])},
+     {"x": np.array([1.0, 1.0, 0.0])}),
+    ("np.linalg.norm", "np.linalg.norm(x)", {"x": np.zeros(3)}, {"x": np.zeros(3)}),
+    ("np.sinc", "np.sinc(x)", {"x": np.array([0.0])}, {"x": np.array([0.0])}),
+    ("np.unique", "np.unique(x)", {"x": np.array([2.0, 1.0, 2.0])},
+     {"x": np.array([0.5, 1.0, 0.5])}),
+    ("np.median", "np.median(x)", {"x": np.array([3.0, 1.0, 2.0, 5.0])},
+     {"x": np.array([0.5, 0.0, 0.5, 0.0])}),
+    ("np.prod", "np.prod(x)", {"x": np.array([0.0, 2.0, 3.0])}, {"x": np.array([6.0, 0.0, 0.0])}),
+    ("np.cumprod", "np.sum(np.cumprod(x))", {"x": np.array([2.0, 0.0, 3.0])},
+     {"x": np.array([1.0, 2.0 + 6.0, 0.0])}),
+    ("np.sign", "np.sign(x) * 3.0", {"x": np.array([0.0, 1.0])}, {"x": np.array([0.0, 0.0])}),
+    ("np.round", "np.round(x)", {"x": np.array([0.5, 1.0])}, {"x": np.array([0.0, 0.0])}),
 ]
 
 

@@ -35,6 +35,7 @@ from ..runtime import nanvar_grad as _nanvar_grad
 from ..runtime import qr_grad as _qr_grad
 from ..runtime import repeat_grad as _repeat_grad
 from ..runtime import select_grad as _select_grad
+from ..runtime import seq_sum_grad as _seq_sum_grad
 from ..runtime import sort_grad as _sort_grad
 from ..runtime import split_pieces_grad as _split_pieces_grad
 from ..runtime import svd_grad as _svd_grad
@@ -436,6 +437,16 @@ def math_radians(g, ans, x):
 @register_vjp(math.degrees)
 def math_degrees(g, ans, x):
     return g * (180.0 / math.pi)
+
+
+@register_vjp(math.fsum)
+def math_fsum(g, ans, xs):
+    return _seq_sum_grad(g, xs)
+
+
+@register_vjp(math.fmod)
+def math_fmod(g, ans, x, y):
+    return g, -g * math.trunc(x / y)
 
 
 # ---------------------------------------------------------------- no derivative
