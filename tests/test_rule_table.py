@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import tangent_lite as tl
-from fd import assert_close, assert_grad_type, vjp_oracle
+from fd import assert_close, assert_grad_type, numerical_grad, vjp_oracle
 from tangent_lite.rules import registry as R
 
 import rule_table as T
@@ -68,6 +68,10 @@ def _source(cases):
         lines += ["    " + ln for ln in body]
         expr = c.expr or body[-1].split("=")[0].strip()
         lines.append(f"    return {expr}")
+        # the same, projected on a random weight: a scalar for tl.grad
+        lines += ["", f"def proj_{n}({', '.join(list(c.args) + ['weight_'])}):"]
+        lines += ["    " + ln for ln in body]
+        lines.append(f"    return np.sum(weight_ * ({expr}))")
     return "\n".join(lines) + "\n"
 
 
@@ -128,6 +132,27 @@ def test_value_at_kink_is_the_documented_convention(module, n):
 def _builtin(rule):
     """A rule tangent_lite ships (other tests register rules of their own)."""
     return getattr(rule.template, "__module__", "").startswith("tangent_lite.rules")
+
+
+@pytest.mark.parametrize("n", range(len(CASES)), ids=[c[0] for c in CASES])
+def test_grad_of_projection_matches_finite_differences(module, n):
+    """tl.grad of np.sum(w * f(...)): the scalar-output path (uniform cotangents)."""
+    name, case = CASES[n]
+    f = getattr(module, f"proj_{n}")
+    rng = np.random.default_rng(zlib.crc32(b"proj " + name.encode()))
+    args = [T.make_input(spec, rng) for spec in case.args.values()]
+    names = list(case.args)
+    wrt = case.wrt or tuple(k for k, s in case.args.items() if T.is_float_spec(s))
+    out = getattr(module, f"case_{n}")(*args)
+    weight = _seed_like(out, rng)
+    args.append(weight)
+    got = tl.grad(f, wrt=tuple(wrt))(*[a.copy() if isinstance(a, np.ndarray) else a
+                                      for a in args])
+    for w, g in zip(wrt, got):
+        k = names.index(w)
+        expected = numerical_grad(f, args, wrt=k)
+        assert_grad_type(g, args[k])
+        assert_close(g, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_every_registered_rule_has_a_table_entry():
