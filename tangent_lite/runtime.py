@@ -373,12 +373,16 @@ def inner_grad(g, x, y, wrt_y=False):
 
 def inside(x, lo, hi):
     """1 where ``np.clip`` passes ``x`` through (bounds included), else 0."""
-    mask = np.ones(np.shape(x))
-    if lo is not None:
-        mask = mask * (x >= lo)
-    if hi is not None:
-        mask = mask * (x <= hi)
-    return mask
+    if lo is None and hi is None:
+        return np.ones(np.shape(x))
+    if lo is None:
+        mask = np.less_equal(x, hi)
+    elif hi is None:
+        mask = np.greater_equal(x, lo)
+    else:
+        mask = np.greater_equal(x, lo)
+        mask = mask & np.less_equal(x, hi)
+    return np.asarray(mask, dtype=float)
 
 
 def vstack_grad(g, arrays):
