@@ -615,8 +615,12 @@ def nanvar_grad(g, x, axis=None, ddof=0, keepdims=False):
     return g * 2.0 * dev / (n - ddof)
 
 
-def average_grad(g, a, axis=None, weights=None, keepdims=False, wrt_weights=False):
+def average_grad(g, a, axis=None, weights=None, keepdims=False, wrt_weights=False,
+                 returned=False):
     """Cotangent of ``a`` (or of ``weights``) in ``np.average(a, axis, weights)``."""
+    if returned:
+        raise ValueError("the average rule does not cover returned=True; compute the sum "
+                         "of the weights with np.sum")
     a = np.asarray(a, dtype=float)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
@@ -854,8 +858,10 @@ def eigvalsh_grad(g, a, uplo="L"):
     return _lower_part(s, uplo)
 
 
-def qr_grad(g, ans, a):
+def qr_grad(g, ans, a, mode="reduced"):
     """Cotangent of ``np.linalg.qr(a)`` (reduced, ``a`` with at least as many rows as columns)."""
+    if mode != "reduced":
+        raise ValueError("the qr rule covers mode='reduced'")
     q, r = ans
     gq, gr = g
     m, n = np.shape(a)[-2:]

@@ -87,6 +87,12 @@ def reduction(label, formula, shape=(3, 4), axes=(None, 0, 1, -1), keepdims=True
     return Entry(label, formula, cases, notes)
 
 
+def more(entry, *cases):
+    """``entry`` with more cases."""
+    entry.cases += [c if isinstance(c, Case) else Case(*c) for c in cases]
+    return entry
+
+
 def one(label, formula, *cases, notes="", key=None):
     return Entry(label, formula, [c if isinstance(c, Case) else Case(*c) for c in cases],
                  notes, key=key)
@@ -251,8 +257,10 @@ REDUCTIONS = [
     reduction("np.nanmax", "g to the largest entries, ignoring NaN", notes=KINK_RED),
     reduction("np.nanmin", "g to the smallest entries, ignoring NaN", notes=KINK_RED),
     reduction("np.ptp", "g to the largest entries, -g to the smallest", notes=KINK_RED),
-    reduction("np.var", "2 g (x - mean) / (n - ddof)"),
-    reduction("np.std", "g (x - mean) / ((n - ddof) ans)", axes=(None, 0, 1)),
+    more(reduction("np.var", "2 g (x - mean) / (n - ddof)"),
+         ("np.var(x, ddof=1)", {"x": X23}), ("np.var(x, axis=0, ddof=1)", {"x": X34})),
+    more(reduction("np.std", "g (x - mean) / ((n - ddof) ans)", axes=(None, 0, 1)),
+         ("np.std(x, ddof=1)", {"x": X23}), ("np.std(x, axis=1, ddof=1)", {"x": X34})),
     reduction("np.nanvar", "2 g (x - nanmean) / (count - ddof), 0 at NaN entries"),
     reduction("np.nanstd", "g (x - nanmean) / ((count - ddof) ans)", axes=(None, 1)),
     reduction("np.median", "g to the middle entry (half each to the two middle entries)",
@@ -505,8 +513,10 @@ METHODS = [
     reduction(".max", "g to the largest entries", method=True, notes=KINK_RED),
     reduction(".min", "g to the smallest entries", method=True, notes=KINK_RED),
     reduction(".prod", "as np.prod", method=True, lo=0.5, hi=1.5),
-    reduction(".var", "as np.var", method=True, axes=(None, 1)),
-    reduction(".std", "as np.std", method=True, axes=(None, 0)),
+    more(reduction(".var", "as np.var", method=True, axes=(None, 1)),
+         ("x.var(ddof=1)", {"x": X23}), ("x.var(0, ddof=1)", {"x": X34})),
+    more(reduction(".std", "as np.std", method=True, axes=(None, 0)),
+         ("x.std(ddof=1)", {"x": X23}), ("x.std(axis=1, ddof=1)", {"x": X34})),
     meth("dot", "as np.dot", ("x.dot(y)", {"x": X23, "y": X34}), ("x.dot(y)", {"x": X4, "y": X4})),
     meth("reshape", "g reshaped back", ("x.reshape(3, 2)", {"x": X23}),
          ("x.reshape((-1,))", {"x": X23})),

@@ -145,8 +145,8 @@ def np_median(g, ans, x, axis=None, out=None, overwrite_input=False, keepdims=Fa
 
 @register_vjp(np.average)
 def np_average(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
-    return (_average_grad(g, a, axis, weights, keepdims), None,
-            _average_grad(g, a, axis, weights, keepdims, True))
+    return (_average_grad(g, a, axis, weights, keepdims, False, returned), None,
+            _average_grad(g, a, axis, weights, keepdims, True, returned))
 
 
 @register_vjp(np.trace)
@@ -330,7 +330,7 @@ def np_eigvalsh(g, ans, a, UPLO="L"):
 
 @register_vjp(np.linalg.qr)
 def np_qr(g, ans, a, mode="reduced"):
-    return _qr_grad(g, ans, a)
+    return _qr_grad(g, ans, a, mode)
 
 
 @register_vjp(np.linalg.svd)
