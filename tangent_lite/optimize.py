@@ -600,7 +600,8 @@ def _target_base(t):
 # ---------------------------------------------------------------- shapes without values
 
 def shapes_from_operands(body, resolve):
-    """``np.shape(a * b)`` → ``np.broadcast_shapes(np.shape(a), np.shape(b))``.
+    """``np.shape(a * b)`` → ``np.broadcast_shapes(np.shape(a), np.shape(b))``, and
+    ``np.shape(x ** 2)``, ``np.size(x ** 2)`` → ``np.shape(x)``, ``np.size(x)``.
 
     The scalar-cotangent pass spreads a cotangent to the shape of a value; when the
     value is an elementwise operation kept only for that, its operands' shapes give
@@ -634,17 +635,20 @@ def shapes_from_operands(body, resolve):
             return None
         return [p for p in parts if isinstance(p, gast.Name)]
 
-    shape_calls = [n for n in nodes if isinstance(n, gast.Call) and len(n.args) == 1
-                   and not n.keywords and isinstance(n.func, gast.Attribute)
-                   and resolve(n.func) is np.shape]
-    in_shape = {id(c.args[0]) for c in shape_calls}
-    for call in shape_calls:
+    calls = [n for n in nodes if isinstance(n, gast.Call) and len(n.args) == 1
+             and not n.keywords and isinstance(n.func, gast.Attribute)
+             and resolve(n.func) in (np.shape, np.size)]
+    inside = {id(c.args[0]): c for c in calls}
+    for call in calls:
         arg = call.args[0]
         names = operands(arg)
         if names is None and isinstance(arg, gast.Name) and stores.get(arg.id) == 1 and \
-                arg.id in defs and all(id(r) in in_shape for r in reads.get(arg.id, [])):
+                arg.id in defs and all(id(r) in inside for r in reads.get(arg.id, [])):
             names = operands(defs[arg.id])
-        if not names:
+            users = [inside[id(r)] for r in reads.get(arg.id, [])]
+            if names and len(names) > 1 and any(resolve(u.func) is np.size for u in users):
+                continue  # the size of a broadcast needs the value (or a product)
+        if not names or (len(names) > 1 and resolve(call.func) is np.size):
             continue
         np_base = call.func.value
 
