@@ -464,14 +464,15 @@ _FRESH_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, g
               gast.Mod)
 
 
-def fold_unit_seed(body, seed, resolve, adjoints):
+def fold_unit_seed(body, seed, resolve, adjoints, spread=None):
     """``b = 1.0 * e`` → ``b = e`` where the grad seed ``seed`` is the constant 1.0.
 
     Multiplying by the seed of a gradient copies a whole array for nothing. The
     product is dropped when that cannot be seen: ``e`` is a fresh array (an
     arithmetic result or a NumPy ufunc's) that nothing modifies in place, and ``b``
     is never updated in place or aliased either. ``resolve(func)`` is the object a
-    callee expression names (or None), ``adjoints`` are the adjoint names.
+    callee expression names (or None), ``adjoints`` are the adjoint names, and
+    ``spread()`` binds the helper ``_spread`` and returns its name.
     """
     import numpy as np
 
@@ -588,7 +589,76 @@ def fold_unit_seed(body, seed, resolve, adjoints):
                 continue
             used.add(other.id)
         s.value = other
+    if spread is not None:
+        _fold_spread_seed(nodes, seed, stores, defs_of, resolve, spread)
     return body
+
+
+def _fold_spread_seed(nodes, seed, stores, defs_of, resolve, spread):
+    """``np.broadcast_to(seed, S) * e`` → ``_spread(e, S)``: a read-only view of ``e``
+    (as floats) instead of a product of a whole array with ones. Nothing can update
+    a read-only view in place: ``_dense`` and ``_like`` copy it first."""
+    import numpy as np
+
+    def seed_spread(v):
+        """The shape ``S`` when ``v`` is ``np.broadcast_to(seed, S)``, else None."""
+        if isinstance(v, gast.Call) and len(v.args) == 2 and not v.keywords and \
+                resolve(v.func) is np.broadcast_to and isinstance(v.args[0], gast.Name) \
+                and v.args[0].id == seed:
+            return v.args[1]
+        return None
+
+    spreads = {}
+    for n in nodes:
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and \
+                stores.get(n.targets[0].id) == 1 and seed_spread(n.value) is not None:
+            spreads[n.targets[0].id] = seed_spread(n.value)
+    parents = []
+    for n in nodes:
+        for field, value in gast.iter_fields(n):
+            if isinstance(value, gast.BinOp):
+                parents.append((n, field, None, value))
+            elif isinstance(value, list):
+                parents += [(n, field, k, e) for k, e in enumerate(value)
+                            if isinstance(e, gast.BinOp)]
+    def shape_of(mine):
+        if isinstance(mine, gast.Name):
+            # a named spread: its shape is read again here, so it must not have changed
+            shape = spreads.get(mine.id)
+            if shape is None or any(stores.get(n, 0) > 1 for n in A.reads(shape)):
+                return None
+            return shape
+        return seed_spread(mine)
+
+    def is_shape_of(shape, name):
+        return isinstance(shape, gast.Call) and resolve(shape.func) is np.shape and \
+            len(shape.args) == 1 and isinstance(shape.args[0], gast.Name) and \
+            shape.args[0].id == name.id
+
+    detached = set()
+    for holder, field, k, op in parents:
+        if not isinstance(op.op, gast.Mult) or id(op) in detached:
+            continue
+        inner = op.left
+        if isinstance(inner, gast.BinOp) and isinstance(inner.op, gast.Mult) and \
+                isinstance(inner.right, gast.Constant) and isinstance(op.right, gast.Name) \
+                and isinstance(inner.right.value, (int, float)) and \
+                is_shape_of(shape_of(inner.left), op.right):
+            # (spread of the seed to e's shape) * c * e: just c * e, in floats
+            op.left = A.const(float(inner.right.value))
+            detached.add(id(inner))
+            continue
+        sides = [(op.left, op.right), (op.right, op.left)]
+        for mine, other in sides:
+            shape = shape_of(mine)
+            if shape is not None and isinstance(other, (gast.Name, gast.Constant)):
+                new = A.call(A.load(spread()), [A.deepcopy(other), A.deepcopy(shape)])
+                new.func.tl_linked = True
+                if k is None:
+                    setattr(holder, field, new)
+                else:
+                    getattr(holder, field)[k] = new
+                break
 
 
 def _target_base(t):

@@ -18,6 +18,7 @@ import gast
 from . import analysis as AN
 from . import astutil as A
 from . import fence, frontend
+from . import runtime as _runtime
 from .emit import function_source
 from .errors import SourceError, TangentLiteError
 from .linker import Linker
@@ -488,7 +489,8 @@ def build_entry(tr, name, mode, optimize, single=True):
         body = fold_signs(inline_temps(merge_rebinds(body), tr.names.temps))
         if mode == "grad" and active_out:
             body = dce(fold_unit_seed(body, tr.adj(out.id), lambda f: _resolve_callee(tr, f),
-                                      set(tr.names.adjoints.values())))
+                                      set(tr.names.adjoints.values()),
+                                      lambda: tr.linker.bind("_spread", _runtime.spread)))
     args = _arguments(tr.fdef)
     if seed_param is not None:
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,

@@ -110,6 +110,14 @@ def copy(v):
     return v
 
 
+def spread(e, shape):
+    """``np.broadcast_to(1.0, shape) * e`` without the product: a read-only view of
+    ``e`` as floats, of the broadcast shape."""
+    if not (isinstance(e, np.ndarray) and e.dtype.kind in "fc"):
+        e = np.asarray(e, dtype=float)
+    return np.broadcast_to(e, np.broadcast_shapes(e.shape, tuple(shape)))
+
+
 def scalar_seed(ans):
     """The seed 1.0 of a gradient; the output must be a scalar."""
     if ans is None:

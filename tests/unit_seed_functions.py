@@ -55,3 +55,24 @@ def mean_of_square(x):
 
 def method_sum(x):
     return (x * 3.0).sum()
+
+
+def plus(x, y):
+    return x + y
+
+
+def bcast_mul(a, b):
+    return np.sum(a * b)
+
+
+def bcast_masks(x, m1, m2):
+    return np.sum(x * m1) + np.sum(x * m2)
+
+
+def squared_error(h, t):
+    return np.sum((h - t) ** 2)
+
+
+def spread_then_more(a, b):
+    c = a * b
+    return np.sum(c) + np.sum(c * a)
