@@ -590,11 +590,12 @@ def fold_unit_seed(body, seed, resolve, adjoints, spread=None):
             used.add(other.id)
         s.value = other
     if spread is not None:
-        _fold_spread_seed(nodes, seed, stores, defs_of, resolve, spread)
+        _fold_spread_seed(nodes, seed, stores, defs_of, resolve, spread,
+                          lambda v: not isinstance(v, gast.Name) and fresh(v))
     return body
 
 
-def _fold_spread_seed(nodes, seed, stores, defs_of, resolve, spread):
+def _fold_spread_seed(nodes, seed, stores, defs_of, resolve, spread, fresh_float):
     """``np.broadcast_to(seed, S) * e`` → ``_spread(e, S)``: a read-only view of ``e``
     (as floats) instead of a product of a whole array with ones. Nothing can update
     a read-only view in place: ``_dense`` and ``_like`` copy it first."""
@@ -651,14 +652,22 @@ def _fold_spread_seed(nodes, seed, stores, defs_of, resolve, spread):
         sides = [(op.left, op.right), (op.right, op.left)]
         for mine, other in sides:
             shape = shape_of(mine)
-            if shape is not None and isinstance(other, (gast.Name, gast.Constant)):
+            if shape is None:
+                continue
+            if isinstance(other, (gast.Name, gast.Constant)):
                 new = A.call(A.load(spread()), [A.deepcopy(other), A.deepcopy(shape)])
-                new.func.tl_linked = True
-                if k is None:
-                    setattr(holder, field, new)
-                else:
-                    getattr(holder, field)[k] = new
-                break
+            elif fresh_float(other):
+                # a new float array nothing else holds: _spread may return it as it is
+                new = A.call(A.load(spread()), [A.deepcopy(other), A.deepcopy(shape),
+                                                A.const(True)])
+            else:
+                continue
+            new.func.tl_linked = True
+            if k is None:
+                setattr(holder, field, new)
+            else:
+                getattr(holder, field)[k] = new
+            break
 
 
 def _target_base(t):
@@ -671,7 +680,8 @@ def _target_base(t):
 
 def shapes_from_operands(body, resolve):
     """``np.shape(a * b)`` → ``np.broadcast_shapes(np.shape(a), np.shape(b))``, and
-    ``np.shape(x ** 2)``, ``np.size(x ** 2)`` → ``np.shape(x)``, ``np.size(x)``.
+    ``np.shape(x ** 2)``, ``np.size(x ** 2)`` → ``np.shape(x)``, ``np.size(x)``; also for
+    elementwise ufuncs such as ``np.maximum(a, b)``.
 
     The scalar-cotangent pass spreads a cotangent to the shape of a value; when the
     value is an elementwise operation kept only for that, its operands' shapes give
@@ -699,6 +709,10 @@ def shapes_from_operands(body, resolve):
             parts = [v.left, v.right]
         elif isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.USub, gast.UAdd)):
             parts = [v.operand]
+        elif isinstance(v, gast.Call) and not v.keywords and isinstance(
+                resolve(v.func), np.ufunc) and resolve(v.func).nout == 1 and \
+                len(v.args) == resolve(v.func).nin:
+            parts = list(v.args)  # an elementwise ufunc: the broadcast of its inputs
         else:
             return None
         if not all(isinstance(p, gast.Name) or number(p) for p in parts):

@@ -110,12 +110,16 @@ def copy(v):
     return v
 
 
-def spread(e, shape):
+def spread(e, shape, fresh=False):
     """``np.broadcast_to(1.0, shape) * e`` without the product: a read-only view of
-    ``e`` as floats, of the broadcast shape."""
+    ``e`` as floats, of the broadcast shape; ``e`` itself when it is a new array
+    (``fresh``) that has that shape already."""
     if not (isinstance(e, np.ndarray) and e.dtype.kind in "fc"):
         e = np.asarray(e, dtype=float)
-    return np.broadcast_to(e, np.broadcast_shapes(e.shape, tuple(shape)))
+    target = np.broadcast_shapes(e.shape, tuple(shape))
+    if fresh and e.shape == target:
+        return e
+    return np.broadcast_to(e, target)
 
 
 def scalar_seed(ans):

@@ -24,6 +24,8 @@ X = np.array([0.3, -0.7, 1.1])
     (U.bcast_mul, (X[:, None] * 1.0, X[None, :] * 2.0), (0, 1)),
     (U.squared_error, (X, X[::-1].copy()), (0, 1)),
     (U.spread_then_more, (np.outer(X, X), X), (0, 1)),
+    (U.sum_maximum, (np.outer(X, X), X), (0, 1)), (U.sum_maximum, (X[:, None], X[None]), (0, 1)),
+    (U.sum_where_tanh, (np.outer(X, X), X), (0, 1)),
 ], ids=lambda v: getattr(v, "__name__", None))
 def test_matches_finite_differences(f, args, wrt):
     check_grad(f, args, wrt)
@@ -43,6 +45,14 @@ def test_broadcast_bool_factors_count_as_numbers():
     g = tl.grad(U.bcast_masks)(np.ones((2, 3)), m1, m2)
     np.testing.assert_array_equal(g, np.broadcast_to(m1 * 1.0 + m2, (2, 3)))
     g[:] = 7.0  # the gradient is the caller's to change
+
+
+def test_maximum_ties_split_through_the_spread_seed():
+    a = np.array([[1.0, 2.0], [3.0, 0.0]])
+    b = np.array([1.0, 0.0])
+    ga, gb = tl.grad(U.sum_maximum, wrt=(0, 1))(a, b)
+    np.testing.assert_array_equal(ga, [[0.5, 1.0], [1.0, 0.5]])
+    np.testing.assert_array_equal(gb, [0.5, 0.5])
 
 
 def test_the_gradient_of_sum_exp_is_exp():
