@@ -191,7 +191,7 @@ def extremum_grad(g, ans, x, axis=None, keepdims=False):
         ans = np.expand_dims(ans, axis)
         g = np.expand_dims(g, axis)
     mask = x == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True)
+    return mask * (g / np.sum(mask, axis=axis, keepdims=True))  # one pass over x's size
 
 
 def matmul_gx(g, x, y):
