@@ -4,11 +4,13 @@
 readable source (``.source``), that computes the gradient.
 """
 
-from .api import differentiable, grad, value_and_grad, vjp
+from .api import differentiable, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .checks import check_grad, stop_gradient
 from .errors import TangentLiteError
-from .rules.registry import non_differentiable, register_vjp
+from .rules.registry import non_differentiable, register_jvp, register_vjp
+from .surgery import insert_grad_of
 
-__all__ = ["grad", "value_and_grad", "vjp", "differentiable", "TangentLiteError",
-           "register_vjp", "non_differentiable", "check_grad", "stop_gradient"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "hvp", "hessian", "jacobian",
+           "differentiable", "TangentLiteError", "register_vjp", "register_jvp",
+           "non_differentiable", "check_grad", "stop_gradient", "insert_grad_of"]
 __version__ = "0.1.0"

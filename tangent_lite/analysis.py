@@ -48,6 +48,10 @@ class Scope:
             return self.closure[name]
         if name in self.globals:
             return self.globals[name]
+        live = getattr(self.globals, "live", None)  # generated code: the user's globals
+        if live and name in live:
+            home, source = live[name]
+            return home.get(source, _MISSING)
         return getattr(builtins, name, _MISSING)
 
     def resolve(self, node):
@@ -106,11 +110,16 @@ def classify(node, scope, local_names):
     target = getattr(obj, "__wrapped_primal__", obj)
     if inspect.isfunction(target) and not _is_library(target):
         return Call(Call.USER, target, args=node.args, name=label)
+    if inspect.isfunction(target) and target.__module__ == "tangent_lite.runtime":
+        # a helper of generated code with no rule: differentiated from its source
+        return Call(Call.USER, target, args=node.args, name=label)
     return Call(Call.UNKNOWN, obj, args=node.args, name=label)
 
 
 def _is_library(fn):
     mod = getattr(fn, "__module__", "") or ""
+    if mod.startswith("tangent_lite.generated."):
+        return False  # generated code is differentiated from its source, like the user's
     return mod.split(".")[0] in ("numpy", "math", "builtins", "scipy", "tangent_lite")
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``tangent-lite grad|vjp FILE.py:FUNC [options]``.
+"""Command line: ``tangent-lite grad|value_and_grad|vjp|jvp|hvp FILE.py:FUNC [options]``.
 
 Exit status: 0 success, 1 the function cannot be differentiated, 2 bad command line.
 """
@@ -15,16 +15,17 @@ from . import pipeline, writer
 from .api import _wrt_names
 from .errors import ArgumentError, TangentLiteError
 
-MODES = {"grad": "grad", "vjp": "vjp", "value_and_grad": "value_and_grad"}
-LATER = ("jvp", "hvp")
+MODES = ("grad", "value_and_grad", "vjp", "jvp", "hvp")
 
 
 def make_parser():
     p = argparse.ArgumentParser(
         prog="tangent-lite",
         description="Generate the derivative of a Python function as readable Python source.")
-    p.add_argument("mode", choices=sorted(MODES) + list(LATER),
-                   help="which derivative: grad (scalar output), vjp (any output)")
+    p.add_argument("mode", choices=MODES,
+                   help="which derivative: grad (scalar output), value_and_grad, vjp (any "
+                        "output, reverse mode), jvp (forward mode), hvp (Hessian-vector "
+                        "product)")
     p.add_argument("target", metavar="FILE.py:FUNC", help="the file and the function in it")
     p.add_argument("--wrt", default=None,
                    help="argument name(s) to differentiate with respect to, comma separated "
@@ -85,8 +86,6 @@ def main(argv=None):
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else 2
-    if args.mode in LATER:
-        return _fail(f"{args.mode} is not available in this version; use grad or vjp", 2)
     try:
         fn = load_function(args.target)
         wrt = tuple(w.strip() for w in args.wrt.split(",")) if args.wrt else 0
@@ -107,8 +106,11 @@ def main(argv=None):
     command = "tangent-lite " + " ".join(shlex.quote(a) for a in (argv if argv is not None
                                                                   else sys.argv[1:]))
     try:
-        gen = pipeline.build(fn, MODES[args.mode], list(names), optimize=not args.no_optimize,
-                             single=single)
+        if args.mode == "hvp":
+            gen = pipeline.build_hvp(fn, list(names), optimize=not args.no_optimize)
+        else:
+            gen = pipeline.build(fn, args.mode, list(names), optimize=not args.no_optimize,
+                                 single=single)
         text = writer.file_source(gen, command, standalone=args.standalone)
     except TangentLiteError as exc:
         return _report(exc)

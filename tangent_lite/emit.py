@@ -9,6 +9,7 @@ import re
 import gast
 
 from . import astutil as A
+from .surgery import GradOf
 
 _COMMENT = "__tl_comment__"
 _COMMENT_RE = re.compile(r"^(\s*)[\x22\x27]{1,3}" + _COMMENT + r"(\d+)[\x22\x27]{1,3}$", re.M)
@@ -27,6 +28,10 @@ def _annotate(stmts, info, table, last=None):
             table.append(f"L{key[0]}: {key[1]}")
             out.append(gast.Expr(value=A.const(f"{_COMMENT}{len(table) - 1}")))
         last = key
+        if isinstance(s, GradOf):
+            # a block of tl.insert_grad_of: its statements, as the user wrote them
+            out.extend(_annotate(s.stmts, None, table, key) or [gast.Pass()])
+            continue
         if getattr(s, "body", None) or getattr(s, "orelse", None):
             s = copy.copy(s)  # new lists in a shallow copy: the tree itself stays as it is
             for field in ("body", "orelse"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gast
 
 from .errors import UnsupportedSyntaxError
+from .surgery import is_grad_of, walk_outside
 
 _STMTS = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr, gast.If, gast.For,
           gast.While, gast.Break, gast.Continue, gast.Return, gast.Pass, gast.Assert,
@@ -70,11 +71,32 @@ def check(fdef, info):
     if a.vararg is not None or a.kwarg is not None:
         raise info.error(UnsupportedSyntaxError, "*args/**kwargs parameters are not supported",
                          a.vararg or a.kwarg, hint="name each parameter")
+    names = _FunctionNames(fdef)
     for stmt in fdef.body:
-        _check_stmt(stmt, info)
+        _check_stmt(stmt, info, names)
 
 
-def _check_stmt(node, info):
+class _FunctionNames(frozenset):
+    """The function's variables: its parameters and the names it assigns, outside the
+    blocks of ``tl.insert_grad_of`` (whose names are their own); ``used`` adds the names
+    it reads there."""
+
+    def __new__(cls, fdef):
+        a = fdef.args
+        names = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+        used = set()
+        for n in walk_outside(fdef):
+            if isinstance(n, gast.Name):
+                (names if isinstance(n.ctx, gast.Store) else used).add(n.id)
+        self = super().__new__(cls, names)
+        self.used = frozenset(names | used)
+        return self
+
+
+def _check_stmt(node, info, names):
+    if is_grad_of(node):
+        _check_grad_of(node, info, names)
+        return
     if isinstance(node, gast.FunctionDef):
         if node.decorator_list:
             raise info.error(UnsupportedSyntaxError, "a decorated nested function is not "
@@ -93,7 +115,7 @@ def _check_stmt(node, info):
     for field in ("body", "orelse"):
         for child in getattr(node, field, None) or []:
             if isinstance(child, gast.stmt):
-                _check_stmt(child, info)
+                _check_stmt(child, info, names)
     for field, value in gast.iter_fields(node):
         if field in ("body", "orelse"):
             continue
@@ -104,6 +126,109 @@ def _check_stmt(node, info):
         targets = node.targets if isinstance(node, gast.Assign) else [node.target]
         for t in targets:
             _check_target(t, info)
+
+
+_HOW = "with tl.insert_grad_of(x) as dx:"
+_BLOCK_STMTS = (gast.Assign, gast.AugAssign, gast.Expr, gast.If, gast.For, gast.While,
+                gast.Pass, gast.Assert, gast.Import, gast.ImportFrom, gast.Raise)
+
+
+def _check_grad_of(node, info, names):
+    """``with tl.insert_grad_of(x) as dx:`` and a block that may run in the backward pass."""
+    if len(node.items) != 1:
+        raise info.error(UnsupportedSyntaxError, "tl.insert_grad_of must be the only item of "
+                         "its with statement", node, hint=f"write {_HOW} on a line of its own")
+    item = node.items[0]
+    call = item.context_expr
+    if call.keywords or len(call.args) != 1:
+        raise info.error(UnsupportedSyntaxError, "tl.insert_grad_of takes one argument: the "
+                         "variable whose adjoint the block works on", call, hint=_HOW)
+    var = call.args[0]
+    if not isinstance(var, gast.Name):
+        raise info.error(UnsupportedSyntaxError, "the argument of tl.insert_grad_of must be a "
+                         "variable name, not an expression", var,
+                         hint="assign the expression to a variable first (y = x + 1), and use "
+                         "tl.insert_grad_of(y)")
+    if var.id not in names:
+        raise info.error(UnsupportedSyntaxError, f"{var.id!r} is not a variable of this function: "
+                         "tl.insert_grad_of works on a parameter or a variable the function "
+                         "assigns", var)
+    target = item.optional_vars
+    if target is None:
+        raise info.error(UnsupportedSyntaxError, "tl.insert_grad_of needs a name for the "
+                         "adjoint: with tl.insert_grad_of(...) as NAME", node,
+                         hint=f"with tl.insert_grad_of({var.id}) as d{var.id}:")
+    if not isinstance(target, gast.Name):
+        raise info.error(UnsupportedSyntaxError, "the adjoint of tl.insert_grad_of is bound to "
+                         "one name", target, hint=f"with tl.insert_grad_of({var.id}) as "
+                         f"d{var.id}:")
+    if target.id == var.id or target.id in names.used:
+        # a normal call binds the name (the block is skipped, the binding is not)
+        raise info.error(UnsupportedSyntaxError, "the adjoint needs a name of its own: "
+                         f"{target.id!r} is also a variable of the function", target,
+                         hint=f"with tl.insert_grad_of({var.id}) as d{var.id}:")
+    first = node.body[0]
+    if getattr(first, "lineno", None) == getattr(node, "lineno", None):
+        raise info.error(UnsupportedSyntaxError, "the block of tl.insert_grad_of must start on "
+                         "a line of its own", first,
+                         hint="put the block on the lines after the with statement")
+    _check_block(node.body, info, names, target.id, False)
+
+
+def _check_block(stmts, info, names, adj, in_loop):
+    for s in stmts:
+        if isinstance(s, (gast.Break, gast.Continue)) and in_loop:
+            continue
+        if not isinstance(s, _BLOCK_STMTS):
+            what = _describe(s) if not isinstance(s, (gast.Break, gast.Continue)) else (
+                "break or continue out of the block")
+            if isinstance(s, gast.Return):
+                what = "return statement"
+            raise info.error(UnsupportedSyntaxError, f"{what} is not supported in a "
+                             "tl.insert_grad_of block, which runs in the backward pass", s,
+                             hint="keep the block to statements that look at or replace the "
+                             "adjoint")
+        for field, value in gast.iter_fields(s):
+            if field in ("body", "orelse"):
+                continue
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, gast.expr):
+                    _check_expr(child, info)
+        targets = s.targets if isinstance(s, gast.Assign) else (
+            [s.target] if isinstance(s, (gast.AugAssign, gast.For)) else [])
+        for t in targets:
+            _check_block_target(t, info, names, adj)
+        loop = in_loop or isinstance(s, (gast.For, gast.While))
+        _check_block(getattr(s, "body", None) or [], info, names, adj, loop)
+        _check_block(getattr(s, "orelse", None) or [], info, names, adj, loop)
+
+
+def _check_block_target(t, info, names, adj):
+    if isinstance(t, (gast.Tuple, gast.List)):
+        for e in t.elts:
+            _check_block_target(e, info, names, adj)
+        return
+    if isinstance(t, gast.Starred):
+        _check_block_target(t.value, info, names, adj)
+        return
+    if isinstance(t, gast.Name):
+        if t.id != adj and t.id in names:
+            raise info.error(UnsupportedSyntaxError, f"a tl.insert_grad_of block cannot assign "
+                             f"{t.id!r}, a variable of the function: the block runs in the "
+                             "backward pass, where that would change the derivative", t,
+                             hint=f"assign {adj} to replace the adjoint, or use a new name")
+        return
+    base = t.value
+    while isinstance(base, (gast.Subscript, gast.Attribute)):
+        base = base.value
+    if isinstance(base, gast.Name) and base.id == adj:
+        raise info.error(UnsupportedSyntaxError, f"the adjoint {adj!r} cannot be changed in "
+                         "place", t, hint=f"assign a new value: {adj} = np.where(...) or "
+                         f"{adj} = {adj} * ...")
+    if isinstance(base, gast.Name) and base.id in names:
+        raise info.error(UnsupportedSyntaxError, f"a tl.insert_grad_of block cannot change "
+                         f"{base.id!r}, a variable of the function, in place", t,
+                         hint="the block runs in the backward pass; change a copy")
 
 
 def _check_target(t, info):
@@ -173,7 +298,7 @@ def check_aliasing(fdef, info):
     """
     edges = {}  # name -> [(other, kind, role)]; role "target" when name = f(other)
     arrays = set()  # names assigned the result of a call: arrays, as far as we can tell
-    for node in gast.walk(fdef):
+    for node in walk_outside(fdef):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(
                 node.targets[0], gast.Name):
             t = node.targets[0].id
@@ -183,7 +308,7 @@ def check_aliasing(fdef, info):
             if src is not None and src[0] != t:
                 edges.setdefault(t, []).append((src[0], src[1], "target"))
                 edges.setdefault(src[0], []).append((t, src[1], "source"))
-    for node in gast.walk(fdef):
+    for node in walk_outside(fdef):
         targets = node.targets if isinstance(node, gast.Assign) else (
             [node.target] if isinstance(node, gast.AugAssign) else [])
         for t in targets:

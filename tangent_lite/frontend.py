@@ -8,6 +8,7 @@ back into the user's file, line and column.
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ class SourceInfo:
     first_line: int  # file line of parsed line 1
     indent: int  # columns removed by dedent
     lines: tuple  # the dedented source lines
+    # for generated code: per line, the (line, text) of the user's statement it comes from
+    origins: tuple = ()
 
     def location(self, node):
         lineno = getattr(node, "lineno", None) or 1
@@ -38,6 +41,8 @@ class SourceInfo:
         lineno = getattr(node, "lineno", None)
         if not lineno or lineno > len(self.lines):
             return None
+        if self.origins:
+            return self.origins[lineno - 1]
         return lineno + self.first_line - 1, self.lines[lineno - 1].strip()
 
 
@@ -66,13 +71,30 @@ def parse_function(fn):
             f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
             filename=filename, lineno=first_line + (exc.lineno or 1) - 1, col=exc.offset or 1,
         ) from None
-    info = SourceInfo(filename, first_line, indent, tuple(text.splitlines()))
+    lines = tuple(text.splitlines())
+    origins = _generated_origins(lines) if filename.startswith("<tangent_lite ") else ()
+    info = SourceInfo(filename, first_line, indent, lines, origins)
     fdef = module.body[0]
     if not isinstance(fdef, gast.FunctionDef):
         raise info.error(SourceError, f"expected a function definition for {fn.__qualname__!r}",
                          fdef)
     fdef.decorator_list = []
     return fdef, info
+
+
+_ORIGIN = re.compile(r"^\s*# L(\d+): (.*)$")
+
+
+def _generated_origins(lines):
+    """Generated code says where each block comes from (``# L12: z = x * y``): a second
+    transformation comments its lines with the user's lines, not the generated ones."""
+    out, current = [], None
+    for line in lines:
+        m = _ORIGIN.match(line)
+        if m:
+            current = (int(m.group(1)), m.group(2))
+        out.append(current)
+    return tuple(out)
 
 
 def _parse_lambda(fn, text, filename, first_line, indent):

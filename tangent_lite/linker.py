@@ -17,7 +17,9 @@ from . import runtime
 RUNTIME_HELPERS = {
     "_unbroadcast": runtime.unbroadcast, "_dense": runtime.dense, "_add_at": runtime.add_at,
     "_add": runtime.add, "_copy": runtime.copy, "_scalar_seed": runtime.scalar_seed,
-    "_seed": runtime.seed, "_like": runtime.like,
+    "_seed": runtime.seed, "_like": runtime.like, "_zeros_like": runtime.zeros_like,
+    "_owned": runtime.owned, "_broadcast_like": runtime.broadcast_like,
+    "_stack_adjoint": runtime.stack_adjoint,
 }
 
 
@@ -31,8 +33,9 @@ class Linker:
     def reserve(self, name):
         self.reserved.add(name)
 
-    def bind(self, name, obj, module=None):
-        """The emitted name for ``obj``, preferring ``name``; ``module`` is where it was read."""
+    def bind(self, name, obj, module=None, source_name=None):
+        """The emitted name for ``obj``, preferring ``name``; ``module`` is where it was read
+        (under ``source_name``, by default ``name``)."""
         candidate = name
         n = 1
         while True:
@@ -40,7 +43,7 @@ class Linker:
                 return candidate
             if candidate not in self.bindings and candidate not in self.reserved:
                 self.bindings[candidate] = obj
-                self.origins[candidate] = (module, name)
+                self.origins[candidate] = (module, source_name or name)
                 return candidate
             n += 1
             candidate = f"{name}_{n}"
@@ -51,7 +54,9 @@ class Linker:
         static = {k: v for k, v in self.bindings.items()
                   if not (isinstance(v, tuple) and v and v[0] == "generated")
                   and k not in self.live}
-        return LiveNamespace(static, dict(self.live))
+        ns = LiveNamespace(static, dict(self.live))
+        ns.tl_linker = self  # a second transformation finds where the names came from
+        return ns
 
     def helper(self, name):
         return self.bind(name, RUNTIME_HELPERS[name])

@@ -17,6 +17,7 @@ class Names:
         self.taken = set(taken)
         self.counters = {}
         self.adjoints = {}
+        self.tangents = {}
         self.temps = set()  # names of temporaries, which later passes may inline away
 
     def fresh(self, base):
@@ -45,3 +46,11 @@ class Names:
             if name in self.temps:
                 self.temps.add(self.adjoints[name])
         return self.adjoints[name]
+
+    def tangent(self, name):
+        """The tangent of ``x`` is ``dx``; ``_t3`` gives ``d_t3``."""
+        if name not in self.tangents:
+            self.tangents[name] = self.exact("d" + name)
+            if name in self.temps:
+                self.temps.add(self.tangents[name])
+        return self.tangents[name]

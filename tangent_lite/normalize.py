@@ -36,6 +36,7 @@ import gast
 
 from . import astutil as A
 from .errors import UnsupportedSyntaxError
+from .surgery import GradOf
 
 
 # ---------------------------------------------------------------- lower_control
@@ -374,6 +375,14 @@ class ANF:
 
     def stmt_Assert(self, s, out):
         self.emit(out, s)
+
+    def stmt_With(self, s, out):
+        """``with tl.insert_grad_of(x) as dx:`` (the only with the fence lets through):
+        its block is kept as it is, for the backward sweep."""
+        item = s.items[0]
+        call = item.context_expr
+        self.emit(out, GradOf(A.deepcopy(s.body), var=call.args[0].id,
+                              adjoint=item.optional_vars.id, func=A.deepcopy(call.func)))
 
     # -- expressions
     def global_callee_name(self, func):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gast
 
 from . import astutil as A
+from .surgery import GradOf
 
 
 def _is_zero(node):
@@ -58,7 +59,7 @@ def _zp_stmt(s, zero, rewrite, linker):
                     fn.tl_linked = True
                     value = A.call(fn, [value])
                 new = A.assign(A.store(adj), value, A.origin_of(s))
-                for attr in ("tl_bwd",):
+                for attr in ("tl_bwd", "tl_keep"):
                     if hasattr(s, attr):
                         setattr(new, attr, getattr(s, attr))
                 return [new if rewrite else s], zero - {adj}
@@ -93,6 +94,8 @@ def _zp_stmt(s, zero, rewrite, linker):
             body, _ = _zp_block(s.body, set(entry), True, linker)
             s.body = body or [gast.Pass()]
         return [s], entry
+    if isinstance(s, GradOf):
+        return [s], zero - A.writes(s)  # the block may give an adjoint any value
     return [s], zero
 
 
@@ -237,6 +240,11 @@ def _cp_block(stmts, copies):
             continue
         if isinstance(s, gast.AugAssign):
             _subst(s, copies)
+            out.append(s)
+            continue
+        if isinstance(s, GradOf):
+            # the user's block is left as written; what it assigns is no copy any more
+            copies = _kill(copies, A.writes(s))
             out.append(s)
             continue
         if getattr(s, "tl_marker", None) is None:
@@ -395,6 +403,8 @@ def _dd_block(stmts, known, helper_name):
             continue
         if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Subscript):
             known = known - A.writes(s.targets[0])
+        elif isinstance(s, GradOf):
+            known = known - A.writes(s)
         out.append(s)
     return out, known
 

@@ -27,9 +27,15 @@ from .normalize import local_names, normalize
 from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs,
                        fold_unit_seed, inline_temps, merge_rebinds, shapes_from_operands,
                        zero_prop)
+from .forward import ZERO, Forward
 from .reverse import MARKER, Reverse
 
-TAPE = "_tape"
+def _tape(tr):
+    """The tape's name: ``_tape``, or a variant when the function has a ``_tape`` of its
+    own (generated code differentiated again)."""
+    if getattr(tr, "tape", None) is None:
+        tr.tape = tr.names.exact("_tape")
+    return tr.tape
 
 
 class Generated:
@@ -77,12 +83,79 @@ class ModuleBuilder:
         return fwd, bwd
 
 
+    def request_jvp(self, fn, active, origin, caller_info, known=None):
+        """The name of the forward-mode function of ``fn`` for these active parameters,
+        and the names of its tangent parameters (keyword-only: ``jvp_g(x, *, dx)``)."""
+        known = known or {}
+        key = (fn, active, tuple((k, id(v)) for k, v in sorted(known.items())), "jvp")
+        if key in self.memo:
+            return self.memo[key]
+        name = self.linker.bind("jvp_" + fn.__name__, ("generated", key, "jvp"))
+        try:
+            fdef, info = frontend.parse_function(fn)
+        except SourceError as exc:
+            raise caller_info.error(
+                type(exc), f"cannot differentiate {fn.__qualname__}(): {exc.message}", origin,
+                f"register a rule: @tl.register_jvp({fn.__name__})") from None
+        fence.check(fdef, info)
+        fence.check_aliasing(fdef, info)
+        names = Names(names_in(fdef))
+        tangents = {p: names.tangent(p) for p in active}
+        self.memo[key] = (name, tangents)
+        normalize(fdef, info, names)
+        scope = AN.Scope(fn, known)
+        tr = Forward(fdef, info, scope, names, list(active), self)
+        self.functions.append((build_forward(tr, name, self.optimize, entry=False), info, scope))
+        return name, tangents
+
+
 # ---------------------------------------------------------------- assembling functions
+
+def build_forward(tr, name, optimize, entry=True, tangent_only=False):
+    """``jvp_f(*args, *tangents) -> (value, tangent)``; a callee takes its tangents by
+    keyword, ``jvp_g(x, y, *, dx)``, so defaults and keywords keep working."""
+    body = tr.block(tr.body)
+    out = tr.out
+    heads = []
+    for p in tr.wrt:
+        if p in tr.inplace and p in tr.active:
+            heads.append(A.assign(A.store(tr.tan(p)), A.call(
+                _helper(tr, "_owned"), [A.load(tr.tan(p)), A.load(p)])))
+    if isinstance(out, gast.Name) and out.id in tr.active:
+        dout = A.load(tr.tan(out.id))
+    elif isinstance(out, gast.Name) and not tr.is_scalar(out):
+        dout = A.call(_helper(tr, "_zeros_like"), [A.load(out.id)])
+    else:
+        dout = A.const(0.0)
+    ret = gast.Return(value=dout if tangent_only else gast.Tuple(
+        elts=[A.to_load(out), dout], ctx=gast.Load()))
+    A.set_origin(ret, tr.ret_origin)
+    body = dce(heads + body + [ret])
+    if optimize:
+        body = fold_signs(inline_temps(merge_rebinds(body), tr.names.temps))
+    leftover = [n for n in gast.walk(gast.Module(body=body, type_ignores=[]))
+                if isinstance(n, gast.Name) and n.id == ZERO]
+    assert not leftover, "a symbolic zero was left in the generated code"
+    args = _arguments(tr.fdef)
+    tangent_args = [gast.Name(id=tr.tan(p), ctx=gast.Param(), annotation=None,
+                              type_comment=None) for p in tr.wrt]
+    if entry:
+        args.defaults = []  # the tangents follow every positional argument
+        args.args.extend(tangent_args)
+    else:
+        args.kwonlyargs.extend(tangent_args)
+        args.kw_defaults.extend([None] * len(tangent_args))
+    return _function(name, args, body)
+
 
 def _adjoint_inits(tr, skip=()):
     out = []
     for name in sorted(tr.active):
         if name in skip:
+            continue
+        if name in getattr(tr, "stacks", ()):  # one zero per entry left on the stack
+            out.append(A.assign(A.store(tr.adj(name)),
+                                A.call(_helper(tr, "_stack_adjoint"), [A.load(name)])))
             continue
         out.append(A.assign(A.store(tr.adj(name)), A.const(0.0)))
     return out
@@ -225,11 +298,11 @@ def resolve_markers(fwd, bwd, tr, linker):
 
     def push(value):
         used[0] = True
-        return A.expr_stmt(A.call(gast.Attribute(value=A.load(TAPE), attr="append",
+        return A.expr_stmt(A.call(gast.Attribute(value=A.load(_tape(tr)), attr="append",
                                                  ctx=gast.Load()), [value]))
 
     def pop(target):
-        node = A.assign(target, A.call(gast.Attribute(value=A.load(TAPE), attr="pop",
+        node = A.assign(target, A.call(gast.Attribute(value=A.load(_tape(tr)), attr="pop",
                                                       ctx=gast.Load()), []))
         node.tl_keep = True
         return node
@@ -387,9 +460,26 @@ def _simple_args(names):
                           kwarg=None, defaults=[])
 
 
+def _drop_copies(stmts, dense):
+    """Keep the copy after a block of ``tl.insert_grad_of`` only for an adjoint that is
+    updated in place later (one in ``dense``)."""
+    out = []
+    for s in stmts:
+        g = getattr(s, "tl_copy_of", None)
+        if g is not None and g not in dense:
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if inner:
+                setattr(s, field, _drop_copies(inner, dense))
+        out.append(s)
+    return out
+
+
 def build_split(tr, fwd_name, bwd_name, optimize):
     """A callee: ``fwd_g(*args) -> (out, ctx)`` and ``bwd_g(ctx, b_out) -> cotangents``."""
     fwd, bwd = tr.block(tr.body, 0)
+    bwd = _drop_copies(bwd, tr.dense)
     out = tr.out
     seed = tr.adj(out.id) if isinstance(out, gast.Name) else tr.names.fresh("b_out")
     active_out = isinstance(out, gast.Name) and out.id in tr.active
@@ -403,16 +493,16 @@ def build_split(tr, fwd_name, bwd_name, optimize):
         elts=[A.load(g) for g in grads], ctx=gast.Load())
     bwd_body = dce(bwd + [gast.Return(value=ret)])
     live_in = _live_in(bwd_body) - {seed}
-    primal = _primal_names(fwd, tr.params) | ({TAPE} if used else set())
+    primal = _primal_names(fwd, tr.params) | ({_tape(tr)} if used else set())
     ctx_names = sorted(live_in & primal)
     # a value defined on one branch only is still passed on: give it a value on the others
-    missing = sorted(set(ctx_names) - definitely_assigned(fwd, set(tr.params)) - {TAPE})
+    missing = sorted(set(ctx_names) - definitely_assigned(fwd, set(tr.params)) - {_tape(tr)})
     fwd = [A.assign(A.store(n), A.const(None)) for n in missing] + fwd
     grads_unassigned = [g for g in grads if g in live_in]
     ctx = tr.names.exact("_ctx")
     fwd_ret = gast.Return(value=gast.Tuple(elts=[A.to_load(out), gast.Tuple(
         elts=[A.load(n) for n in ctx_names], ctx=gast.Load())], ctx=gast.Load()))
-    head = [A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used else []
+    head = [A.assign(A.store(_tape(tr)), gast.List(elts=[], ctx=gast.Load()))] if used else []
     fwd_body = dce(head + fwd + [fwd_ret])
     unpack = []
     if ctx_names:
@@ -437,6 +527,7 @@ def _live_in(stmts):
 def build_entry(tr, name, mode, optimize, single=True):
     """The entry point: ``grad_f``, ``value_and_grad_f`` or ``vjp_f``."""
     fwd, bwd = tr.block(tr.body, 0)
+    bwd = _drop_copies(bwd, tr.dense)
     out = tr.out
     active_out = isinstance(out, gast.Name) and out.id in tr.active
     grads = [tr.adj(p) for p in tr.wrt]
@@ -481,7 +572,7 @@ def build_entry(tr, name, mode, optimize, single=True):
     result = results[0] if single else gast.Tuple(elts=results, ctx=gast.Load())
     if mode == "value_and_grad":
         result = gast.Tuple(elts=[out_expr, result], ctx=gast.Load())
-    head = keep + ([A.assign(A.store(TAPE), gast.List(elts=[], ctx=gast.Load()))] if used
+    head = keep + ([A.assign(A.store(_tape(tr)), gast.List(elts=[], ctx=gast.Load()))] if used
                    else [])
     body = dce(head + fwd + bwd + [gast.Return(value=result)])
     if optimize:
@@ -562,12 +653,18 @@ def link(fdef, scope, linker):
         if getattr(builtins, n.id, AN._MISSING) is obj:
             continue
         orig = n.id
-        new = linker.bind(orig, obj, getattr(scope.fn, "__module__", None))
+        module, source_name = getattr(scope.fn, "__module__", None), orig
+        first = getattr(scope.globals, "tl_linker", None)
+        if first is not None:  # generated code: the name came from the user's module
+            module, source_name = first.origins.get(orig, (module, orig))
+        new = linker.bind(orig, obj, module, source_name)
         mapping_cache[orig] = new
         n.id = new
         if orig not in scope.closure and scope.globals.get(orig, AN._MISSING) is obj \
                 and not isinstance(obj, types.ModuleType):
             linker.live[new] = (scope.globals, orig)
+        elif first is not None and orig in getattr(scope.globals, "live", {}):
+            linker.live[new] = scope.globals.live[orig]
 
 
 def _generated_fn(obj):
@@ -624,35 +721,76 @@ def load(source, namespace, entry):
     return fn
 
 
-def build(fn, mode, wrt_names, optimize=True, single=None, known=None):
-    """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp} of ``fn``."""
+def build(fn, mode, wrt_names, optimize=True, single=None, known=None, of=None,
+          output_index=None):
+    """Generate the module for ``mode`` ∈ {grad, value_and_grad, vjp, jvp, hvp} of ``fn``.
+
+    ``hvp`` is forward mode over the generated gradient ``fn`` of ``of``: the
+    entry point returns the tangent alone, the Hessian-vector product.
+    ``output_index`` differentiates one entry of a returned tuple (the tangent of a
+    generated ``jvp``, for ``tl.grad(tl.jvp(f))``)."""
     fdef, info = frontend.parse_function(fn)
     fence.check(fdef, info)
     fence.check_aliasing(fdef, info)
     names = Names(names_in(fdef))
     normalize(fdef, info, names)
+    if output_index is not None:
+        _select_output(fdef, names, output_index)
     builder = ModuleBuilder(optimize)
     scope = AN.Scope(fn, known)
-    entry = builder.linker.bind(f"{mode}_{fdef.name if fn.__name__ == '<lambda>' else fn.__name__}",
-                                ("generated", fn, mode))
-    # grad checks that the output is a scalar before its backward sweep runs
-    tr = Reverse(fdef, info, scope, names, wrt_names, builder,
-                 scalar_output=mode in ("grad", "value_and_grad"), uniform=optimize)
-    if single is None:
-        single = len(wrt_names) == 1
-    main = build_entry(tr, entry, mode, optimize, single)
+    label = of or fn
+    entry = builder.linker.bind(
+        f"{mode}_{fdef.name if label.__name__ == '<lambda>' else label.__name__}",
+        ("generated", fn, mode))
+    if mode in ("jvp", "hvp"):
+        main = build_forward(Forward(fdef, info, scope, names, wrt_names, builder), entry,
+                             optimize, tangent_only=mode == "hvp")
+    else:
+        # grad checks that the output is a scalar before its backward sweep runs
+        tr = Reverse(fdef, info, scope, names, wrt_names, builder,
+                     scalar_output=mode in ("grad", "value_and_grad"), uniform=optimize)
+        if single is None:
+            single = len(wrt_names) == 1
+        main = build_entry(tr, entry, mode, optimize, single)
     functions = builder.functions + [(main, info, scope)]
     for f, _, sc in functions:
         link(f, sc, builder.linker)
     src_functions = [(f, info) for f, info, _ in functions]
     namespace = builder.linker.namespace()
     namespace["__name__"] = f"tangent_lite.generated.{entry}"
-    header = [f"# Generated by tangent_lite: {mode} of {fn.__module__}.{fn.__qualname__} "
-              f"({_where(fn)})."]
+    header = [f"# Generated by tangent_lite: {mode} of {label.__module__}.{label.__qualname__} "
+              f"({_where(label)})."]
     source = module_source(src_functions, builder.linker, header)
-    gen = Generated(source, namespace, entry, builder.linker, src_functions, fn)
+    gen = Generated(source, namespace, entry, builder.linker, src_functions, label)
     gen.callees = [key[0] for key in builder.memo]
     return gen
+
+
+def _select_output(fdef, names, k):
+    """Make the normalized function return entry ``k`` of the tuple it returns."""
+    ret = fdef.body[-1]
+    value = ret.value
+    last = fdef.body[-2] if len(fdef.body) > 1 else None
+    if isinstance(value, gast.Name) and isinstance(last, gast.Assign) and isinstance(
+            last.targets[0], gast.Name) and last.targets[0].id == value.id and isinstance(
+            last.value, gast.Tuple) and k < len(last.value.elts):
+        ret.value = A.deepcopy(last.value.elts[k])  # (value, tangent): return the tangent
+        return
+    chosen = names.fresh("_t")
+    pick = A.assign(A.store(chosen), gast.Subscript(value=value, slice=A.const(k),
+                                                    ctx=gast.Load()), ret)
+    fdef.body[-1:] = [pick, A.set_origin(gast.Return(value=A.load(chosen)), ret)]
+
+
+def build_hvp(fn, wrt_names, optimize=True, known=None):
+    """The Hessian-vector product of ``fn``: forward mode over its generated gradient."""
+    gen = build(fn, "grad", wrt_names, optimize=optimize, known=known)
+    g = load(gen.source, gen.namespace, gen.entry)
+    g.source, g.tl_generated = gen.source, gen
+    out = build(g, "hvp", wrt_names, optimize=optimize, of=fn)
+    out.callees = list(gen.callees) + [fn]
+    out.grad = g
+    return out
 
 
 def _where(fn):

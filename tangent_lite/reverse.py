@@ -21,6 +21,7 @@ and, in mirror order, its adjoint (the backward sweep):
 from __future__ import annotations
 
 import inspect
+import sys
 
 import gast
 
@@ -28,6 +29,7 @@ from . import analysis as AN
 from . import astutil as A
 from . import rules as R
 from .checks import stop_gradient
+from .surgery import GradOf, insert_grad_of
 from .normalize import local_names
 from .errors import NoRuleError, UnsupportedSyntaxError
 
@@ -80,6 +82,24 @@ class Folder(gast.NodeTransformer):
         if isinstance(node.op, gast.Pow) and isinstance(node.right, gast.Constant) \
                 and node.right.value == 1 and not isinstance(node.right.value, bool):
             return node.left
+        return node
+
+    def visit_Call(self, node):
+        # The pow rules use np.power(x, y - 1.0): it gives inf where Python's ``**`` on
+        # floats raises (0.0 ** -0.5, 1e-170 ** -2.0). With a constant exponent >= 0
+        # ``**`` cannot raise once the primal x ** y did not, so x ** 3 keeps reading
+        # 3 * x ** 2 and x ** 2 reads 2 * x.
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, gast.Attribute) and f.attr == "power" and getattr(
+                f.value, "tl_numpy", False) and len(node.args) == 2 and not node.keywords:
+            e = node.args[1]
+            if isinstance(e, gast.Constant) and isinstance(e.value, (int, float)) and not \
+                    isinstance(e.value, bool) and e.value >= 0:
+                if e.value == 1:
+                    return node.args[0]
+                c = int(e.value) if float(e.value).is_integer() else e.value
+                return gast.BinOp(left=node.args[0], op=gast.Pow(), right=A.const(c))
         return node
 
     def visit_UnaryOp(self, node):
@@ -153,6 +173,9 @@ class Reverse:
         self.ret_origin = A.origin_of(body[-1]) if body else None
         self.body = body[:-1] if body and isinstance(body[-1], gast.Return) else body
         self.active, self.varied = AN.activity(body, self.params, self.wrt, scope, self.locals)
+        # flags and counters (of generated code, mostly) carry no derivative
+        from .forward import discrete_names
+        self.active -= discrete_names(body, scope, self.locals, self.params)
         self.dict_literals = {s.targets[0].id for s in AN.walk_stmts(body)
                               if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)
                               and isinstance(s.targets[0], gast.Name)}
@@ -179,6 +202,10 @@ class Reverse:
         # through elementwise rules and is broadcast only where a rule needs the shape.
         self.uniform = uniform
         self.maybe_uniform = set()
+        # local lists used as stacks (values pushed and popped back, as the tape of
+        # generated code is): their adjoint is a stack too, run in mirror order
+        self.stacks = {lst for st in AN.walk_stmts(body) for lst in [_popped_list(st)]
+                       if lst is not None and lst in self.locals}
 
     def check_opaque(self, body):
         """Refuse what would silently lose a derivative: text round trips of values that
@@ -265,6 +292,8 @@ class Reverse:
         return fwd, bwd
 
     def stmt(self, s, depth):
+        if _popped_list(s) in self.stacks:
+            return self.stack_pop(s)
         if isinstance(s, gast.Assign):
             if isinstance(s.targets[0], gast.Subscript):
                 return self.assign_subscript(s)
@@ -275,8 +304,13 @@ class Reverse:
             return self.for_loop(s, depth)
         if isinstance(s, gast.While):
             return self.while_loop(s, depth)
+        if isinstance(s, GradOf):
+            return [], self.grad_of(s)
         if isinstance(s, gast.Expr) and AN.is_append(s, self.locals):
+            if s.value.func.value.id in self.stacks:
+                return self.stack_push(s)
             return self.append(s)
+
         if isinstance(s, (gast.Break, gast.Expr, gast.Assert)):
             if isinstance(s, gast.Expr):
                 self.check_expr_stmt(s)
@@ -311,6 +345,36 @@ class Reverse:
                                         orelse=bo), origin)]
         return pre + [fwd], bwd + post
 
+    def grad_of(self, s):
+        """``with tl.insert_grad_of(x) as dx:``: the block, with ``dx`` renamed to the
+        adjoint of ``x``, runs in the backward sweep where the ``with`` statement mirrors.
+
+        It is not differentiated and its assignments to ``dx`` replace the adjoint.
+        When no derivative flows through ``x`` there is no adjoint: the block is left out.
+        """
+        origin = A.origin_of(s)
+        if self.scope.resolve(s.func) is not insert_grad_of:
+            raise self.error(UnsupportedSyntaxError, "with statement is not supported in a "
+                             "differentiated function (only with tl.insert_grad_of(x) as dx)",
+                             origin, "move the with block outside the function you "
+                             "differentiate")
+        if s.var not in self.active:
+            return []
+        g = self.adj(s.var)
+        body = [_AdjointRename(s.adjoint, g).visit(A.deepcopy(b)) for b in s.stmts]
+        pre = []
+        if g in self.maybe_uniform:
+            # the block sees the adjoint with the shape of its variable, not a scalar
+            # standing for a uniform array
+            shape = A.call(self.np_attr("shape"), [A.load(s.var)])
+            pre = [A.assign(A.store(g), A.call(self.np_attr("broadcast_to"),
+                                               [A.load(g), shape]), origin)]
+        # an adjoint that a later step updates in place (x[i] += ...) would change what
+        # the block kept or assigned: it gets a copy (dropped unless g ends up in self.dense)
+        post = A.assign(A.store(g), A.call(self.helper("_copy"), [A.load(g)]), origin)
+        post.tl_copy_of = g
+        return pre + [A.set_origin(GradOf(body, var=s.var, adjoint=g), origin), post]
+
     def append(self, s):
         """``lst.append(v)``: the backward sweep reads the cotangent at the index it got."""
         origin = A.origin_of(s)
@@ -327,6 +391,43 @@ class Reverse:
         bwd = [self.densify(lst, origin), accum(self.adj(v.id), part, blst, origin=origin),
                rs]
         return fwd, bwd
+
+    def stack_push(self, s):
+        """``lst.append(v)`` on a stack: the mirror pops ``v``'s cotangent off ``b_lst``."""
+        lst = s.value.func.value.id
+        v = s.value.args[0]
+        if lst not in self.active:
+            return [s], []
+        popped = A.call(gast.Attribute(value=A.load(self.adj(lst)), attr="pop",
+                                       ctx=gast.Load()), [])
+        origin = A.origin_of(s)
+        if self.is_active(v):
+            node = accum(self.adj(v.id), popped, self.adj(lst), origin=origin)
+        else:
+            node = A.expr_stmt(popped, origin)
+        node.tl_keep = True
+        return [s], [node]
+
+    def stack_pop(self, s):
+        """``v = lst.pop()`` on a stack: the mirror pushes ``v``'s cotangent on ``b_lst``."""
+        origin = A.origin_of(s)
+        lst = _popped_list(s)
+        name = s.targets[0].id if isinstance(s, gast.Assign) else None
+        if isinstance(s, gast.Assign):
+            sv, rs = save_restore(name, origin)
+            fwd, tail = [sv, s], [rs]
+        else:
+            fwd, tail = [s], []
+        if lst not in self.active:
+            return fwd, tail
+        value = A.load(self.adj(name)) if name in self.active else A.const(0.0)
+        push = A.expr_stmt(A.call(gast.Attribute(value=A.load(self.adj(lst)), attr="append",
+                                                 ctx=gast.Load()), [value]), origin)
+        push.tl_keep = True
+        bwd = [push]
+        if name in self.active:
+            bwd.append(A.assign(A.store(self.adj(name)), A.const(0.0), origin))
+        return fwd, bwd + tail
 
     def diff_names(self, value):
         return {n for n in AN.diff_inputs(value, self.scope, self.locals) if n in self.active}
@@ -729,78 +830,12 @@ class Reverse:
         return out
 
     def bind(self, rule, args, keywords, origin):
-        bound = {}
-        params = rule.params
-        i = 0
-        for p in params:
-            if p.kind == p.VAR_POSITIONAL:
-                bound[p.name] = gast.Tuple(elts=[A.deepcopy(a) for a in args[i:]],
-                                           ctx=gast.Load())
-                i = len(args)
-                break
-            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-                break
-            if i < len(args):
-                bound[p.name] = args[i]
-                i += 1
-        if i < len(args):
-            raise self.error(NoRuleError, f"{rule.name}() got more arguments than its rule "
-                             f"{rule.template.__name__} accepts", origin)
-        names = {p.name for p in params}
-        for k in keywords:
-            if k.arg not in names:
-                raise self.error(NoRuleError, f"the rule for {rule.name}() has no argument "
-                                 f"{k.arg!r}", origin, "pass it by position or extend the rule")
-            bound[k.arg] = k.value
-        for p in params:
-            if p.name not in bound and p.kind != p.VAR_POSITIONAL:
-                if p.default is inspect.Parameter.empty:
-                    raise self.error(NoRuleError, f"{rule.name}() is missing the argument "
-                                     f"{p.name!r} its rule needs", origin)
-                lit = _literal(p.default)
-                if lit is None:
-                    lit = A.load(self.linker.bind(f"_{p.name}_default", p.default))
-                    lit.tl_linked = True
-                bound[p.name] = lit
-            elif p.kind == p.VAR_POSITIONAL and p.name not in bound:
-                bound[p.name] = gast.Tuple(elts=[], ctx=gast.Load())
-        return bound
+        return bind_arguments(rule, args, keywords, origin, self.info, self.linker)
 
     def substitute(self, rule, fdef, bound, g, ans):
-        """The rule's body with names substituted and constant tests folded.
-
-        Returns ``(statements, returned expression)``, or ``(None, None)`` when the
-        body is not a straight line ending in a return (the rule is then called).
-        """
-        import builtins
-        body = A.deepcopy(fdef.body)
-        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
-            body = body[1:]
         mapping = {rule.g_name: A.load(g), rule.ans_name: A.load(ans)}
-        for p, node in bound.items():
-            mapping[p] = node
-        local = set()
-        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                local.add(n.id)
-        for name in sorted(local - set(mapping)):
-            mapping[name] = A.load(self.names.fresh("_t"))
-        glb = rule.template.__globals__
-        for n in gast.walk(gast.Module(body=body, type_ignores=[])):
-            if isinstance(n, gast.Name) and n.id not in mapping and not getattr(
-                    n, "tl_linked", False):
-                obj = glb.get(n.id, AN._MISSING)
-                if obj is AN._MISSING:
-                    if getattr(builtins, n.id, AN._MISSING) is not AN._MISSING:
-                        continue
-                    return None, None
-                mapping[n.id] = _linked(self.linker.bind(n.id, obj, glb.get("__name__")))
-        body = _fold_block([A.rename(s, mapping) for s in body])
-        if not body or not isinstance(body[-1], gast.Return) or not all(
-                isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
-                for s in body[:-1]):
-            return None, None
-        return body[:-1], body[-1].value
+        mapping.update(bound)
+        return substitute_template(rule, fdef, mapping, self.names, self.linker)
 
     # -- calls of other user functions
     def user_call(self, name, value, info, stmt, origin):
@@ -842,6 +877,116 @@ class Reverse:
             bwd.append(accum(self.adj(bound[p].id), part, g, origin=origin, add=True,
                              linker=self.linker))
         return [fwd], bwd
+
+
+def bind_arguments(rule, args, keywords, origin, info, linker):
+    """Bind a call's argument nodes to the parameters of a rule template."""
+    bound = {}
+    params = rule.params
+    i = 0
+    for p in params:
+        if p.kind == p.VAR_POSITIONAL:
+            bound[p.name] = gast.Tuple(elts=[A.deepcopy(a) for a in args[i:]],
+                                       ctx=gast.Load())
+            i = len(args)
+            break
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            break
+        if i < len(args):
+            bound[p.name] = args[i]
+            i += 1
+    if i < len(args):
+        raise info.error(NoRuleError, f"{rule.name}() got more arguments than its rule "
+                         f"{rule.template.__name__} accepts", origin)
+    names = {p.name for p in params}
+    for k in keywords:
+        if k.arg not in names:
+            raise info.error(NoRuleError, f"the rule for {rule.name}() has no argument "
+                             f"{k.arg!r}", origin, "pass it by position or extend the rule")
+        bound[k.arg] = k.value
+    for p in params:
+        if p.name not in bound and p.kind != p.VAR_POSITIONAL:
+            if p.default is inspect.Parameter.empty:
+                raise info.error(NoRuleError, f"{rule.name}() is missing the argument "
+                                 f"{p.name!r} its rule needs", origin)
+            lit = _literal(p.default)
+            if lit is None:
+                lit = A.load(linker.bind(f"_{p.name}_default", p.default))
+                lit.tl_linked = True
+            bound[p.name] = lit
+        elif p.kind == p.VAR_POSITIONAL and p.name not in bound:
+            bound[p.name] = gast.Tuple(elts=[], ctx=gast.Load())
+    return bound
+
+
+def substitute_template(rule, fdef, mapping, names, linker):
+    """The rule's body with names substituted (``mapping``: parameter -> node) and
+    constant tests folded.
+
+    Returns ``(statements, returned expression)``, or ``(None, None)`` when the
+    body is not a straight line ending in a return (the rule is then called).
+    """
+    import builtins
+    body = A.deepcopy(fdef.body)
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+        body = body[1:]
+    mapping = dict(mapping)
+    local = set()
+    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            local.add(n.id)
+    for name in sorted(local - set(mapping)):
+        mapping[name] = A.load(names.fresh("_t"))
+    glb = rule.template.__globals__
+    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, gast.Name) and n.id not in mapping and not getattr(
+                n, "tl_linked", False):
+            obj = glb.get(n.id, AN._MISSING)
+            if obj is AN._MISSING:
+                if getattr(builtins, n.id, AN._MISSING) is not AN._MISSING:
+                    continue
+                return None, None
+            mapping[n.id] = _linked(linker.bind(n.id, obj, glb.get("__name__")))
+            mapping[n.id].tl_numpy = obj is sys.modules.get("numpy")
+    body = _fold_block([A.rename(s, mapping) for s in body])
+    if not body or not isinstance(body[-1], gast.Return) or not all(
+            isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
+            for s in body[:-1]):
+        return None, None
+    return body[:-1], body[-1].value
+
+
+class _AdjointRename(gast.NodeTransformer):
+    """In a block of ``tl.insert_grad_of``: the user's name for the adjoint becomes the
+    adjoint's name; ``dx += e`` becomes ``dx = dx + e`` (it must not update the adjoint
+    array in place, which other adjoints may share)."""
+
+    def __init__(self, old, new):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node):
+        if node.id == self.old:
+            node.id = self.new
+        return node
+
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        t = node.target
+        if isinstance(t, gast.Name) and t.id == self.new:
+            value = gast.BinOp(left=A.load(self.new), op=node.op, right=node.value)
+            return gast.copy_location(gast.Assign(targets=[t], value=value, type_comment=None),
+                                      node)
+        return node
+
+
+def _popped_list(st):
+    """The list ``lst`` of ``v = lst.pop()`` or ``lst.pop()``, else ``None``."""
+    v = getattr(st, "value", None)
+    if isinstance(st, (gast.Assign, gast.Expr)) and isinstance(v, gast.Call) and \
+            isinstance(v.func, gast.Attribute) and v.func.attr == "pop" and not v.args and \
+            isinstance(v.func.value, gast.Name):
+        return v.func.value.id
+    return None
 
 
 def _index_value(sl):

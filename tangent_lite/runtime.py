@@ -194,6 +194,48 @@ def extremum_grad(g, ans, x, axis=None, keepdims=False):
     return mask * (g / np.sum(mask, axis=axis, keepdims=True))  # one pass over x's size
 
 
+def extremum_jvp(ans, x, dx, axis=None, keepdims=False):
+    """Tangent of max/min reductions; ties share it evenly (as the cotangent)."""
+    full = ans if axis is None or keepdims else np.expand_dims(ans, axis)
+    mask = np.asarray(x) == full
+    share = np.where(mask, dx, 0.0) / np.sum(mask, axis=axis, keepdims=True)
+    return np.sum(share, axis=axis, keepdims=keepdims)
+
+
+def zeros_like(x):
+    """A zero tangent with the structure of ``x``: 0.0, a float array, or a container."""
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, dtype=x.dtype if np.issubdtype(x.dtype, np.inexact)
+                        else float)
+    if isinstance(x, (list, tuple)):
+        out = [zeros_like(v) for v in x]
+        return tuple(out) if isinstance(x, tuple) else out
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if x is None or isinstance(x, (bool, str)):
+        return None
+    return 0.0
+
+
+def owned(t, x):
+    """A tangent for ``x`` that may be updated in place: a fresh copy of ``t``."""
+    if isinstance(x, list):
+        return [t_ for t_ in t] if isinstance(t, (list, tuple)) else [t] * len(x)
+    if isinstance(x, np.ndarray) or np.ndim(t):
+        dtype = x.dtype if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.inexact) \
+            else float
+        return np.array(np.broadcast_to(t, np.shape(x)), dtype=dtype)
+    return t
+
+
+def broadcast_like(t, x):
+    """The tangent ``t`` broadcast to the shape of ``x`` (a symbolic zero made it smaller)."""
+    shape = np.shape(x)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
 def matmul_gx(g, x, y):
     """Cotangent of ``x`` in ``x @ y`` (1-D operands included)."""
     xd, yd = np.ndim(x), np.ndim(y)
@@ -314,6 +356,17 @@ def einsum_grad(g, subscripts, operands, k):
     return out_arr
 
 
+def einsum_grad_jvp(g, dg, subscripts, operands, doperands, k):
+    """Tangent of ``einsum_grad(g, subscripts, operands, k)``: one term per argument."""
+    out = einsum_grad(dg, subscripts, operands, k)
+    for j, d in enumerate(doperands):
+        if j != k and not (np.ndim(d) == 0 and d == 0):
+            ops = list(operands)
+            ops[j] = d
+            out = out + einsum_grad(g, subscripts, ops, k)
+    return out
+
+
 def concatenate_grad(g, arrays, axis=0):
     """Cotangents of the pieces of ``np.concatenate(arrays, axis)``."""
     sizes = [np.shape(a)[axis] if np.ndim(a) else 1 for a in arrays]
@@ -350,6 +403,24 @@ def var_grad(g, x, axis=None, ddof=0, keepdims=False):
     return g * 2.0 * (x - np.mean(x, axis=axis, keepdims=True)) / (n - ddof)
 
 
+def std_grad(g, x, axis=None, ddof=0, keepdims=False):
+    """Cotangent of ``np.std(x, axis, ddof=ddof)``: (x - mean) / ((n - ddof) * std).
+
+    Computed from the deviations rescaled by their largest magnitude, so it stays
+    right where the variance underflows (deviations of 1e-170) or overflows (1e300);
+    0 where all deviations are 0: the std is a norm of them, and a norm's gradient
+    is 0 at 0 (instead of 0 / 0).
+    """
+    n = np.size(x) if axis is None else np.shape(x)[axis]
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    d = x - np.mean(x, axis=axis, keepdims=True)
+    big = np.max(np.abs(d), axis=axis, keepdims=True) if np.size(x) else 1.0
+    ds = d / np.where(big == 0, 1.0, big)
+    s = np.sqrt(np.sum(ds * ds, axis=axis, keepdims=True) / (n - ddof))
+    return np.where(s == 0, 0.0, g * ds / ((n - ddof) * np.where(s == 0, 1.0, s)))
+
+
 def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
     """Cotangent of ``np.linalg.norm`` for the 2-norm (Frobenius for matrices) and the
     1-norm of vectors; 0 where the norm is 0."""
@@ -357,8 +428,12 @@ def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
         g = np.expand_dims(g, axis)
         ans = np.expand_dims(ans, axis)
     if ord in (None, 2, "fro") and (ord != 2 or np.ndim(x) == 1 or axis is not None):
-        safe = np.where(ans == 0, 1.0, ans)
-        return np.where(ans == 0, 0.0, g * x / safe)
+        # x / |x| from x rescaled by its largest entry: |x| itself squares the entries,
+        # so it overflows past ~1e154 and underflows below ~1e-154 where x / |x| is fine
+        big = np.max(np.abs(x), axis=axis, keepdims=True) if np.size(x) else 1.0
+        xs = x / np.where(big == 0, 1.0, big)
+        n = np.sqrt(np.sum(xs * xs, axis=axis, keepdims=True))
+        return np.where(n == 0, 0.0, g * xs / np.where(n == 0, 1.0, n))
     if ord == 1 and (np.ndim(x) == 1 or axis is not None):
         return g * np.sign(x)
     if ord in (np.inf, -np.inf) and (np.ndim(x) == 1 or axis is not None):
@@ -461,11 +536,23 @@ def tensordot_grad(g, a, b, axes=2, wrt_b=False):
 
 
 def sinc_grad(x):
-    """Derivative of ``np.sinc`` (sin(pi x) / (pi x)); 0 at x = 0."""
+    """Derivative of ``np.sinc`` (sin(pi x) / (pi x)); 0 at x = 0.
+
+    cos(pi x) / x - sin(pi x) / (pi x**2), with the angle reduced exactly first
+    (pi * fmod(x, 2)): pi * x itself is rounded, which ruins cos and sin for large x.
+    Near 0 the two terms cancel, so |pi x| < 1 uses the Taylor series instead.
+    """
     x = np.asarray(x, dtype=float)
     safe = np.where(x == 0, 1.0, x)
-    px = np.pi * safe
-    return np.where(x == 0, 0.0, (np.cos(px) * px - np.sin(px)) / (px * safe))
+    r = np.pi * np.fmod(safe, 2.0)
+    far = (np.cos(r) - np.sin(r) / (np.pi * safe)) / safe
+    t = np.pi * np.where(np.abs(safe) < 0.5, safe, 0.0)
+    term = -t / 3.0  # d/dt sin(t)/t = sum_k (-1)^k 2k t^(2k-1) / (2k+1)!, here |t| < pi/2
+    near = term
+    for k in range(1, 12):
+        term = term * (-t * t) / (2 * k * (2 * k + 3))
+        near = near + term
+    return np.where(x == 0, 0.0, np.where(np.abs(safe) < 0.5, np.pi * near, far))
 
 
 def tile_grad(g, x, reps):
@@ -637,7 +724,8 @@ def average_grad(g, a, axis=None, weights=None, keepdims=False, wrt_weights=Fals
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     if weights is None:
-        n = a.size if axis is None else a.shape[axis]
+        axes = range(a.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+        n = int(np.prod([a.shape[i] for i in axes]))
         return None if wrt_weights else np.broadcast_to(g / n, a.shape)
     w = np.asarray(weights, dtype=float)
     if w.shape != a.shape:  # 1-D weights along axis
@@ -978,3 +1066,410 @@ def convolve_grad(g, a, v, mode="full", wrt_v=False):
     full[start:start + np.size(g)] = np.ravel(g)
     other = a if wrt_v else v
     return np.correlate(full, other, mode="valid")
+
+
+def seq_sum_jvp(dxs, xs):
+    """Tangent of the builtin ``sum(xs)``: the sum of the entries' tangents."""
+    if isinstance(xs, np.ndarray):
+        return np.sum(dxs, axis=0)
+    total = 0.0
+    for d in dxs:
+        if d is not None:
+            total = total + d
+    return total
+
+
+# ---------------------------------------------------------------- forward-mode helpers
+
+
+def builtin_extremum_jvp(ans, x, rest, dx, drest):
+    """Tangent of the builtin ``max``/``min``; ties share it evenly (as the cotangent)."""
+    if not rest:
+        if isinstance(x, np.ndarray):
+            return extremum_jvp(ans, x, dx, 0)
+        hits = [1.0 if xi == ans else 0.0 for xi in x]
+        return sum(h * t for h, t in zip(hits, dx)) / sum(hits)
+    args = (x,) + tuple(rest)
+    tangents = (dx,) + tuple(drest)
+    hits = [1.0 if a == ans else 0.0 for a in args]
+    return sum(h * t for h, t in zip(hits, tangents)) / sum(hits)
+
+
+def einsum_jvp(subscripts, operands, doperands):
+    """Tangent of ``np.einsum(subscripts, *operands)``: each operand replaced by its
+    tangent in turn, the terms summed (zero tangents skipped)."""
+    out = 0.0
+    for k, d in enumerate(doperands):
+        if np.ndim(d) == 0 and d == 0:
+            continue
+        ops = list(operands)
+        ops[k] = d
+        out = out + np.einsum(subscripts, *ops)
+    return out
+
+
+def prod_jvp(ans, x, dx, axis=None, keepdims=False):
+    """Tangent of ``np.prod``: exact when some factors are zero (products of the others)."""
+    others = prod_grad(np.ones(np.shape(ans)), ans, x, axis, keepdims)
+    return np.sum(others * dx, axis=axis, keepdims=keepdims)
+
+
+def norm_jvp(ans, x, dx, ord=None, axis=None, keepdims=False):
+    """Tangent of ``np.linalg.norm`` for the cases ``norm_grad`` covers; 0 where the
+    2-norm is 0, ties of the inf-norm share the tangent."""
+    axis = norm_axes(x, ord, axis)
+    full = ans if axis is None or keepdims else np.expand_dims(ans, axis)
+    if ord in (None, 2, "fro") and (ord != 2 or np.ndim(x) == 1 or axis is not None):
+        safe = np.where(full == 0, 1.0, full)
+        out = np.where(full == 0, 0.0, x * dx / safe)
+        return np.sum(out, axis=axis, keepdims=keepdims)
+    if ord == 1 and (np.ndim(x) == 1 or axis is not None):
+        return np.sum(np.sign(x) * dx, axis=axis, keepdims=keepdims)
+    if ord in (np.inf, -np.inf) and (np.ndim(x) == 1 or axis is not None):
+        hits = np.abs(x) == full
+        share = np.sign(x) * hits * dx / np.sum(hits, axis=axis, keepdims=True)
+        return np.sum(share, axis=axis, keepdims=keepdims)
+    if ord in (2, -2) and np.ndim(x) == 2 and axis is None:
+        u, s, vt = np.linalg.svd(x)
+        k = 0 if ord == 2 else len(s) - 1
+        out = u[:, k] @ dx @ vt[k]
+        return np.reshape(out, (1, 1)) if keepdims else out
+    raise ValueError("the norm rule covers ord=None, 2 (vectors), 'fro' and 1 (vectors)")
+
+
+def norm_axes(x, ord, axis):
+    """The ``axis`` the norm rules see.  A matrix norm over both axes of a 2-D array is
+    the norm with ``axis=None`` (a transpose changes none of the covered ones); over two
+    axes of a bigger array only the Frobenius norm is covered (it is the 2-norm of the
+    entries), the others raise instead of giving a wrong derivative."""
+    if axis is None or np.ndim(axis) == 0 or len(axis) == 1 or ord in (None, "fro"):
+        return axis
+    if np.ndim(x) == 2:
+        return None
+    raise ValueError("the norm rule covers matrix norms over two axes of a bigger array "
+                     "only for ord=None and 'fro'")
+
+
+def clipped_to(x, bound, lower):
+    """1 where ``np.clip`` replaces ``x`` by ``bound`` (``x`` strictly below the lower
+    bound, or above the upper one), else 0; a missing bound (``None``) replaces nothing."""
+    if bound is None:
+        return 0.0
+    return np.asarray(x < bound if lower else x > bound, dtype=float)
+
+
+def _dot_axes(x, y):
+    """``np.dot``'s contraction beyond 2-D: the last axis of ``x`` with the second-to-last
+    of ``y`` (its last when ``y`` is 1-D); ``None`` where it is matmul's."""
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0 or (xd <= 2 and yd <= 2):
+        return None
+    return [xd - 1], [max(yd - 2, 0)]
+
+
+def dot_gx(g, x, y):
+    """Cotangent of ``x`` in ``np.dot(x, y)`` (as ``matmul_gx`` up to 2-D operands)."""
+    axes = _dot_axes(x, y)
+    return matmul_gx(g, x, y) if axes is None else tensordot_grad(g, x, y, axes)
+
+
+def dot_gy(g, x, y):
+    """Cotangent of ``y`` in ``np.dot(x, y)`` (as ``matmul_gy`` up to 2-D operands)."""
+    axes = _dot_axes(x, y)
+    return matmul_gy(g, x, y) if axes is None else tensordot_grad(g, x, y, axes, True)
+
+
+def fit(G, like_this):
+    """The cotangent ``G`` given the shape of ``like_this``: summed over dimensions that
+    were broadcast, or broadcast where ``like_this`` is larger."""
+    shape = np.shape(like_this)
+    if np.shape(G) == shape:
+        return G
+    if np.ndim(G) > len(shape) or any(a != b and b == 1 for a, b in zip(np.shape(G)[::-1],
+                                                                        shape[::-1])):
+        G = unbroadcast(G, like_this)
+    if np.shape(G) != shape:
+        G = np.broadcast_to(G, shape)
+    return float(G) if isinstance(like_this, float) else G
+
+
+def extremum_grad_vjp(G, g, ans, x, axis=None, keepdims=False):
+    """Cotangent of ``g`` in ``extremum_grad(g, ans, x, axis, keepdims)``."""
+    weights = extremum_grad(np.ones(np.shape(g)), ans, x, axis, keepdims)
+    return expand_reduced_vjp(G * weights, g, axis, keepdims)
+
+
+def expand_reduced_vjp(G, g, axis=None, keepdims=False):
+    """Cotangent of ``g`` in ``expand_reduced(g, x, axis, keepdims)``: a sum over ``axis``."""
+    if axis is not None and not keepdims:
+        return np.sum(G, axis=axis)
+    return fit(G, g)
+
+
+def matmul_gx_vjp(G, g, x, y):
+    """Cotangents of ``g`` and ``y`` in ``matmul_gx(g, x, y)``."""
+    gy = G @ y if np.ndim(G) and np.ndim(y) else G * y
+    return fit(gy, g), matmul_gy(g, G, y)
+
+
+def matmul_gy_vjp(G, g, x, y):
+    """Cotangents of ``g`` and ``x`` in ``matmul_gy(g, x, y)``."""
+    xg = x @ G if np.ndim(G) and np.ndim(x) else x * G
+    return fit(xg, g), matmul_gx(g, x, G)
+
+
+def seq_sum_grad_vjp(G, g, xs):
+    """Cotangent of ``g`` in ``seq_sum_grad(g, xs)``."""
+    if isinstance(xs, np.ndarray):
+        return fit(np.sum(G, axis=0), g)
+    total = 0.0
+    for Gi in G:
+        total = total + fit(Gi, g)
+    return total
+
+
+def stack_adjoint(lst):
+    """The adjoint of a list used as a stack: one zero per entry still on it."""
+    return [0.0] * len(lst)
+
+
+# ---------------------------------------------------------------- forward helpers (more_jvps.py)
+
+
+def _tangent_array(dx, x):
+    """A tangent as a float array of ``x``'s shape (a zero tangent may come as 0.0)."""
+    return np.broadcast_to(np.asarray(dx, dtype=float), np.shape(x))
+
+
+def cumprod_jvp(ans, x, dx, axis=None):
+    """Tangent of ``np.cumprod(x, axis)``; exact also when ``x`` has zeros."""
+    xs = _lanes(x, axis)
+    ds = _lanes(_tangent_array(dx, x), axis)
+    ps = _lanes(ans, axis) if axis is not None else np.reshape(ans, xs.shape)
+    safe = np.where(xs == 0, 1.0, xs)
+    out = ps * np.cumsum(ds / safe, axis=-1)
+    zero = np.any(xs == 0, axis=-1)
+    if np.any(zero):
+        n = xs.shape[-1]
+        for lane in zip(*np.nonzero(zero)):
+            xl, dl = xs[lane], ds[lane]
+            res = np.zeros(n)
+            for i in range(n):
+                others = xl.copy()
+                others[i] = 1.0
+                res[i:] += dl[i] * np.cumprod(others)[i:]
+            out[lane] = res
+    return _unlanes(out, x, axis) if axis is not None else out.reshape(-1)
+
+
+def median_jvp(x, dx, axis=None, keepdims=False):
+    """Tangent of ``np.median``: the middle entry's (the mean of the two middle ones')."""
+    xs = _lanes(x, axis)
+    ds = _lanes(_tangent_array(dx, x), axis)
+    n = xs.shape[-1]
+    order = np.argsort(xs, axis=-1, kind="stable")
+    picked = np.take_along_axis(ds, order, axis=-1)
+    mid = picked[..., n // 2] if n % 2 else 0.5 * (picked[..., n // 2 - 1] + picked[..., n // 2])
+    if axis is None:
+        return mid.reshape(np.shape(x)[:0] if not keepdims else (1,) * np.ndim(x))
+    return np.expand_dims(mid, axis) if keepdims else mid
+
+
+def nanvar_jvp(x, dx, axis=None, ddof=0, keepdims=False):
+    """Tangent of ``np.nanvar``: NaN entries carry none."""
+    x = np.asarray(x, dtype=float)
+    ok = ~np.isnan(x)
+    dev = np.where(ok, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
+    n = np.sum(ok, axis=axis, keepdims=keepdims)
+    return 2.0 * np.sum(dev * np.where(ok, dx, 0.0), axis=axis, keepdims=keepdims) / (n - ddof)
+
+
+def average_jvp(a, da, axis=None, weights=None, dweights=0.0, keepdims=False, returned=False):
+    """Tangent of ``np.average(a, axis, weights)``."""
+    if returned:
+        raise ValueError("the average rule does not cover returned=True; compute the sum "
+                         "of the weights with np.sum")
+    a = np.asarray(a, dtype=float)
+    da = _tangent_array(da, a)
+    if weights is None:
+        return np.mean(da, axis=axis, keepdims=keepdims)
+    w = np.asarray(weights, dtype=float)
+    dw = np.broadcast_to(np.asarray(dweights, dtype=float), w.shape)
+    if w.shape != a.shape:
+        shape = [1] * a.ndim
+        shape[axis] = w.size
+        w, dw = w.reshape(shape), dw.reshape(shape)
+    wb = np.broadcast_to(w, a.shape)
+    sw = np.sum(wb, axis=axis, keepdims=True)
+    avg = np.sum(a * wb, axis=axis, keepdims=True) / sw
+    out = np.sum(da * wb + (a - avg) * dw, axis=axis, keepdims=True) / sw
+    if keepdims:
+        return out
+    return np.squeeze(out, axis) if axis is not None else out.reshape(())
+
+
+def sort_jvp(x, dx, axis=-1):
+    """Tangent of ``np.sort(x, axis)``: ``dx`` through the sorting permutation."""
+    d = _tangent_array(dx, x)
+    if axis is None:
+        return np.ravel(d)[np.argsort(np.ravel(x), kind="stable")]
+    return np.take_along_axis(d, np.argsort(x, axis=axis, kind="stable"), axis=axis)
+
+
+def unique_jvp(x, dx):
+    """Tangent of ``np.unique(x)``: the mean tangent of the entries holding each value."""
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    out = np.zeros(counts.shape)
+    np.add.at(out, np.ravel(inverse), np.ravel(_tangent_array(dx, x)))
+    return out / counts
+
+
+def multi_dot_jvp(arrays, darrays):
+    """Tangent of ``np.linalg.multi_dot(arrays)``: one product per tangent."""
+    out = 0.0
+    for k, d in enumerate(darrays):
+        if np.ndim(d) == 0 and d == 0:
+            continue
+        parts = list(arrays)
+        parts[k] = _tangent_array(d, arrays[k])
+        out = out + np.linalg.multi_dot(parts)
+    return out if np.ndim(out) else out + np.zeros(np.shape(np.linalg.multi_dot(arrays)))
+
+
+def meshgrid_jvp(xs, dxs, sparse=False, indexing="xy"):
+    """Tangents of ``np.meshgrid(*xs)``: the grids of the tangents."""
+    return tuple(np.meshgrid(*[_tangent_array(d, x) for x, d in zip(xs, dxs)], sparse=sparse,
+                             indexing=indexing))
+
+
+def _sym_from_lower(d, uplo="L"):
+    """The symmetric matrix NumPy sees when it reads one triangle of ``d``."""
+    n = np.shape(d)[-1]
+    tri = np.tril(np.ones((n, n)), -1) if uplo == "L" else np.triu(np.ones((n, n)), 1)
+    off = d * tri
+    return d * np.eye(n) + off + np.swapaxes(off, -1, -2)
+
+
+def cholesky_jvp(L, da):
+    """Tangent of ``np.linalg.cholesky(a)`` (which reads the lower triangle of ``a``)."""
+    n = L.shape[-1]
+    linv = np.linalg.inv(L)
+    s = linv @ _sym_from_lower(_tangent_array(da, L)) @ np.swapaxes(linv, -1, -2)
+    return L @ (np.tril(s) * (1.0 - 0.5 * np.eye(n)))
+
+
+def eigh_jvp(ans, da, uplo="L"):
+    """Tangents ``(dw, dv)`` of ``np.linalg.eigh(a)`` (distinct eigenvalues for ``dv``)."""
+    w, v = ans
+    n = w.shape[-1]
+    vt = np.swapaxes(v, -1, -2)
+    p = vt @ _sym_from_lower(_tangent_array(da, v), uplo) @ v
+    dw = np.diagonal(p, axis1=-2, axis2=-1).copy()
+    diff = w[..., None, :] - w[..., :, None]
+    f = (1.0 - np.eye(n)) / (diff + np.eye(n))
+    return dw, v @ (f * p)
+
+
+def eigvalsh_jvp(a, da, uplo="L"):
+    """Tangent of ``np.linalg.eigvalsh(a)``."""
+    _, v = np.linalg.eigh(a, uplo)
+    p = np.swapaxes(v, -1, -2) @ _sym_from_lower(_tangent_array(da, a), uplo) @ v
+    return np.diagonal(p, axis1=-2, axis2=-1).copy()
+
+
+def qr_jvp(ans, a, da, mode="reduced"):
+    """Tangents ``(dq, dr)`` of ``np.linalg.qr(a)`` (reduced, at least as many rows)."""
+    if mode != "reduced":
+        raise ValueError("the qr rule covers mode='reduced'")
+    q, r = ans
+    m, n = np.shape(a)[-2:]
+    if m < n:
+        raise ValueError("the qr rule covers matrices with at least as many rows as columns")
+    da = _tangent_array(da, a)
+    rinv = np.linalg.inv(r)
+    c = np.swapaxes(q, -1, -2) @ da @ rinv
+    low = np.tril(c, -1)
+    omega = low - np.swapaxes(low, -1, -2)
+    dr = (c - omega) @ r
+    dq = da @ rinv - q @ (c - omega)
+    return dq, dr
+
+
+def svd_jvp(ans, a, da, full_matrices=True, compute_uv=True):
+    """Tangent of ``np.linalg.svd(a)`` (distinct nonzero singular values for u and vh)."""
+    m, n = np.shape(a)[-2:]
+    da = _tangent_array(da, a)
+    if not compute_uv:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return np.diagonal(np.swapaxes(u, -1, -2) @ da @ np.swapaxes(vh, -1, -2),
+                           axis1=-2, axis2=-1).copy()
+    if full_matrices and m != n:
+        raise ValueError("the svd rule covers full_matrices=False (or square matrices)")
+    u, s, vh = ans
+    v = np.swapaxes(vh, -1, -2)
+    k = min(m, n)
+    eye = np.eye(k)
+    p = np.swapaxes(u, -1, -2) @ da @ v
+    ds = np.diagonal(p, axis1=-2, axis2=-1).copy()
+    s2 = s * s
+    f = (1.0 - eye) / (s2[..., None, :] - s2[..., :, None] + eye)
+    sm = s[..., None, :]  # multiplies columns
+    du = u @ (f * (p * sm + s[..., :, None] * np.swapaxes(p, -1, -2)))
+    dv = v @ (f * (s[..., :, None] * p + np.swapaxes(p, -1, -2) * sm))
+    if m > n:
+        du = du + (np.eye(m) - u @ np.swapaxes(u, -1, -2)) @ da @ v / sm
+    elif m < n:
+        dv = dv + (np.eye(n) - v @ vh) @ np.swapaxes(da, -1, -2) @ u / sm
+    return du, ds, np.swapaxes(dv, -1, -2)
+
+
+def matrix_power_jvp(a, da, n):
+    """Tangent of ``np.linalg.matrix_power(a, n)``."""
+    a = np.asarray(a, dtype=float)
+    da = _tangent_array(da, a)
+    if n < 0:
+        b = np.linalg.inv(a)
+        return matrix_power_jvp(b, -b @ da @ b, -n)
+    if n == 0:
+        return np.zeros(a.shape)
+    powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    out = np.zeros(a.shape)
+    for k in range(n):
+        out = out + powers[k] @ da @ powers[n - 1 - k]
+    return out
+
+
+def lstsq_jvp(ans, a, b, da, db):
+    """Tangents of ``np.linalg.lstsq(a, b)`` for ``a`` of full column rank:
+    the solution, the residuals and the singular values (the rank has none)."""
+    x, res, rank, sv = ans
+    a = np.asarray(a, dtype=float)
+    m, n = a.shape
+    if rank < n:
+        raise ValueError("the lstsq rule needs a matrix of full column rank")
+    da = _tangent_array(da, a)
+    db = _tangent_array(db, b)
+    vec = np.ndim(b) == 1
+    x2 = x[:, None] if vec else x
+    b2 = np.asarray(b, dtype=float)[:, None] if vec else np.asarray(b, dtype=float)
+    db2 = db[:, None] if vec else db
+    r = b2 - a @ x2
+    dx = np.linalg.solve(a.T @ a, da.T @ r + a.T @ (db2 - da @ x2))
+    dr = db2 - da @ x2 - a @ dx
+    dres = 2.0 * np.sum(r * dr, axis=0) if np.size(res) else np.zeros(np.shape(res))
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    dsv = np.diagonal(u.T @ da @ vh.T).copy()
+    return (dx[:, 0] if vec else dx), dres, 0.0, dsv
+
+
+def choose_jvp(a, dchoices, choices):
+    """Tangent of ``np.choose(a, choices)``."""
+    return np.choose(a, [_tangent_array(d, c) for d, c in zip(dchoices, choices)])
+
+
+def select_jvp(condlist, dchoicelist, choicelist, ddefault=0.0):
+    """Tangent of ``np.select(condlist, choicelist, default)``."""
+    return np.select(condlist, [np.asarray(d, dtype=float) for d in dchoicelist],
+                     np.asarray(ddefault, dtype=float))

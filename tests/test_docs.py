@@ -6,6 +6,7 @@ rebuilt from the key; after an intended change to the output run
     TL_UPDATE_DOCS=1 python -m pytest tests/test_docs.py
 """
 
+import inspect
 import os
 import re
 import sys
@@ -18,7 +19,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 
 import model  # noqa: E402
+import newton  # noqa: E402
 import rnn  # noqa: E402
+import surgery  # noqa: E402
 import unsupported  # noqa: E402
 
 import golden_functions as G  # noqa: E402
@@ -52,9 +55,22 @@ GENERATORS = {
         lambda: _code("def grad_loss" + tl.grad(model.loss).source.split("def grad_loss")[1]),
     "functions of grad of tests/golden_functions.py:calls_helper":
         lambda: _code("def fwd_helper" + tl.grad(G.calls_helper).source.split("def fwd_helper")[1]),
+    "jvp of examples/newton.py:energy": lambda: _code(tl.jvp(newton.energy).source),
+    "hvp of examples/newton.py:energy": lambda: _code(tl.hvp(newton.energy).source),
     "error message for examples/unsupported.py:guarded_log":
         lambda: _error(unsupported.guarded_log, 2.0),
+    "function grad of examples/surgery.py:normalized_error":
+        lambda: _function(tl.grad(surgery.normalized_error).source, "grad_normalized_error"),
+    "function grad of examples/surgery.py:rnn_loss_clipped wrt W":
+        lambda: _function(tl.grad(surgery.rnn_loss_clipped).source, "grad_rnn_loss_clipped"),
 }
+for _name in ("normalized_error", "rnn_loss_clipped", "rnn_loss_logged", "rnn_loss_debug"):
+    GENERATORS[f"source of examples/surgery.py:{_name}"] = (
+        lambda name=_name: _code(inspect.getsource(getattr(surgery, name))))
+
+
+def _function(source, name):
+    return _code("def " + name + source.split("def " + name, 1)[1])
 
 DOCS = [os.path.join(ROOT, "docs", f) for f in sorted(os.listdir(os.path.join(ROOT, "docs")))
         if f.endswith(".md")] + [os.path.join(ROOT, "README.md")]
@@ -76,3 +92,18 @@ def test_generated_blocks_are_current(path):
             fh.write(new)
         text = new
     assert new == text, f"{path} shows outdated generated code; run TL_UPDATE_DOCS=1 pytest"
+
+
+RUN = re.compile(r"<!-- RUN -->\n```python\n(?P<code>.*?)```", re.S)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=[os.path.basename(p) for p in DOCS])
+def test_runnable_snippets_run(path, tmp_path):
+    """Snippets marked ``<!-- RUN -->`` run as written (their asserts are the check)."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    for k, m in enumerate(RUN.finditer(text)):
+        script = tmp_path / f"snippet_{k}.py"  # rules and functions need a source file
+        script.write_text(m.group("code"), encoding="utf-8")
+        namespace = {"__name__": f"snippet_{k}", "__file__": str(script)}
+        exec(compile(m.group("code"), str(script), "exec"), namespace)

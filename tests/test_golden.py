@@ -27,11 +27,21 @@ CASES = [
     ("running_max_logsumexp", tl.grad, {}), ("calls_helper", tl.grad, {}),
     ("comprehension", tl.grad, {}), ("rnn", tl.grad, {}), ("rosenbrock", tl.grad, {}),
     ("vector_output", tl.vjp, {}), ("straight_line_value_and_grad", tl.value_and_grad, {}),
+    # forward mode, and transforms of generated code
+    ("straight_line_jvp", tl.jvp, {}), ("branch_jvp", tl.jvp, {}),
+    ("while_loop_jvp", tl.jvp, {}), ("inplace_matrix_jvp", tl.jvp, {}),
+    ("calls_helper_jvp", tl.jvp, {}), ("rnn_jvp", tl.jvp, {}),
+    ("rosenbrock_hvp", tl.hvp, {}), ("for_array_hvp", tl.hvp, {}),
+    ("straight_line_jvp_of_grad", lambda f: tl.jvp(tl.grad(f)), {}),
 ]
+SUFFIXES = ("_wrt_both", "_value_and_grad", "_jvp_of_grad", "_jvp", "_hvp")
 
 
 def _source(name, transform, kwargs):
-    fn = getattr(G, name.replace("_wrt_both", "").replace("_value_and_grad", ""))
+    base = name
+    for suffix in SUFFIXES:
+        base = base.replace(suffix, "")
+    fn = getattr(G, base)
     src = transform(fn, **kwargs).source
     # the first line names the absolute path of the source file
     return "\n".join(src.splitlines()[1:]) + "\n"
@@ -71,3 +81,30 @@ def test_golden_vjp_is_right():
     x = np.array([0.5, -1.0, 2.0])
     seed = np.array([1.0, -2.0, 0.5])
     assert_close(tl.vjp(G.vector_output)(x, seed), vjp_oracle(G.vector_output, (x,), seed))
+
+
+@pytest.mark.parametrize("name", sorted(ARGS))
+def test_golden_forward_mode_is_right(name):
+    """jvp along a random direction against central finite differences."""
+    fn = getattr(G, name)
+    args = ARGS[name]
+    rng = np.random.default_rng(7)
+    u = rng.normal(size=np.shape(args[0])) if np.ndim(args[0]) else 0.37
+    value, t = tl.jvp(fn)(*args, u)
+    h = 1e-6
+    plus = fn(args[0] + h * u, *args[1:])
+    minus = fn(args[0] - h * u, *args[1:])
+    assert_close(value, fn(*args))
+    assert_close(t, (plus - minus) / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "for_array", "straight_line"])
+def test_golden_hvp_is_right(name):
+    fn = getattr(G, name)
+    args = ARGS[name]
+    u = np.linspace(-1.0, 1.0, np.size(args[0])).reshape(np.shape(args[0])) if np.ndim(
+        args[0]) else 0.37
+    g = tl.grad(fn)
+    h = 1e-5
+    fd = (g(args[0] + h * u, *args[1:]) - g(args[0] - h * u, *args[1:])) / (2 * h)
+    assert_close(tl.hvp(fn)(*args, u), fd, rtol=1e-5, atol=1e-6)

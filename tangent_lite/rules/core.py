@@ -19,6 +19,8 @@ import numpy as np
 from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
 from ..runtime import concatenate_grad as _concatenate_grad
 from ..runtime import diag_grad as _diag_grad
+from ..runtime import dot_gx as _dot_gx
+from ..runtime import dot_gy as _dot_gy
 from ..runtime import kron_grad as _kron_grad
 from ..runtime import pad_grad as _pad_grad
 from ..runtime import pinv_grad as _pinv_grad
@@ -32,12 +34,15 @@ from ..runtime import tensordot_grad as _tensordot_grad
 from ..runtime import from_items as _from_items
 from ..runtime import hstack_grad as _hstack_grad
 from ..runtime import inner_grad as _inner_grad
+from ..runtime import clipped_to as _clipped_to
 from ..runtime import inside as _inside
 from ..runtime import vstack_grad as _vstack_grad
 from ..runtime import norm_grad as _norm_grad
+from ..runtime import norm_axes as _norm_axes
 from ..runtime import prod_grad as _prod_grad
 from ..runtime import stack_grad as _stack_grad
 from ..runtime import var_grad as _var_grad
+from ..runtime import std_grad as _std_grad
 from ..runtime import expand_reduced as _expand_reduced
 from ..runtime import extremum_grad as _extremum_grad
 from ..runtime import item_grad as _item_grad
@@ -76,7 +81,7 @@ def truediv(g, ans, x, y):
 
 @register_vjp(operator.pow, broadcasting=True)
 def pow_(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+    return g * y * np.power(x, y - 1.0), g * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @register_vjp(operator.neg)
@@ -127,7 +132,7 @@ def tuple_(g, ans, x):
 
 @register_vjp(builtins.pow, broadcasting=True)
 def builtin_pow(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+    return g * y * np.power(x, y - 1.0), g * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @register_vjp(builtins.sum)
@@ -159,7 +164,7 @@ def math_exp(g, ans, x):
 
 @register_vjp(math.expm1)
 def math_expm1(g, ans, x):
-    return g * (ans + 1.0)
+    return g * math.exp(x)
 
 
 @register_vjp(math.log)
@@ -204,12 +209,12 @@ def math_tan(g, ans, x):
 
 @register_vjp(math.asin)
 def math_asin(g, ans, x):
-    return g / math.sqrt(1.0 - x * x)
+    return g / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(math.acos)
 def math_acos(g, ans, x):
-    return -g / math.sqrt(1.0 - x * x)
+    return -g / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(math.atan)
@@ -239,7 +244,7 @@ def math_tanh(g, ans, x):
 
 @register_vjp(math.pow)
 def math_pow(g, ans, x, y):
-    return g * y * math.pow(x, y - 1), g * ans * math.log(x) if x > 0 else 0.0
+    return g * y * np.power(x, y - 1.0), (g * ans * math.log(x) if x > 0 else 0.0)
 
 
 @register_vjp(math.fabs)
@@ -249,7 +254,7 @@ def math_fabs(g, ans, x):
 
 @register_vjp(math.hypot)
 def math_hypot(g, ans, x, y):
-    return g * x / ans, g * y / ans
+    return g * x / (ans if ans != 0 else 1.0), g * y / (ans if ans != 0 else 1.0)
 
 
 @register_vjp(math.erf)
@@ -266,7 +271,7 @@ def np_exp(g, ans, x):
 
 @register_vjp(np.expm1)
 def np_expm1(g, ans, x):
-    return g * (ans + 1.0)
+    return g * np.exp(x)
 
 
 @register_vjp(np.log)
@@ -276,7 +281,8 @@ def np_log(g, ans, x):
 
 @register_vjp(np.log1p)
 def np_log1p(g, ans, x):
-    return g / (1.0 + x)
+    # np.add: inf at x = -1 also for a Python float x, where 1.0 / 0.0 would raise
+    return g / np.add(1.0, x)
 
 
 @register_vjp(np.log2)
@@ -321,12 +327,12 @@ def np_tan(g, ans, x):
 
 @register_vjp(np.arcsin)
 def np_arcsin(g, ans, x):
-    return g / np.sqrt(1.0 - x * x)
+    return g / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(np.arccos)
 def np_arccos(g, ans, x):
-    return -g / np.sqrt(1.0 - x * x)
+    return -g / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_vjp(np.arctan)
@@ -381,7 +387,7 @@ def np_divide(g, ans, x, y):
 
 @register_vjp(np.power, broadcasting=True)
 def np_power(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+    return g * y * np.power(x, y - 1.0), g * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @register_vjp(np.maximum, broadcasting=True)
@@ -399,24 +405,25 @@ def np_where(g, ans, c, x, y):
     return None, np.where(c, g, 0.0), np.where(c, 0.0, g)
 
 
-@register_vjp(np.clip)
+@register_vjp(np.clip, broadcasting=True)
 def np_clip(g, ans, x, lo, hi):
-    return g * _inside(x, lo, hi), None, None
+    return g * _inside(x, lo, hi), g * _clipped_to(x, lo, True), g * _clipped_to(x, hi, False)
 
 
 @register_vjp(np.arctan2, broadcasting=True)
 def np_arctan2(g, ans, y, x):
-    return g * x / (x * x + y * y), -g * y / (x * x + y * y)
+    h = np.hypot(x, y)
+    return g * (x / h) / h, -g * (y / h) / h
 
 
 @register_vjp(np.hypot, broadcasting=True)
 def np_hypot(g, ans, x, y):
-    return g * x / ans, g * y / ans
+    return g * x / np.where(ans == 0, 1.0, ans), g * y / np.where(ans == 0, 1.0, ans)
 
 
 @register_vjp(np.logaddexp, broadcasting=True)
 def np_logaddexp(g, ans, x, y):
-    return g * np.exp(x - ans), g * np.exp(y - ans)
+    return g / (1.0 + np.exp(y - x)), g / (1.0 + np.exp(x - y))
 
 # ---------------------------------------------------------------- reductions
 
@@ -453,7 +460,7 @@ def np_min(g, ans, x, axis=None, out=None, keepdims=False):
 
 @register_vjp(np.dot)
 def np_dot(g, ans, x, y):
-    return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
+    return _dot_gx(g, x, y), _dot_gy(g, x, y)
 
 
 @register_vjp(np.matmul)
@@ -463,7 +470,7 @@ def np_matmul(g, ans, x, y):
 
 @register_vjp(np.outer)
 def np_outer(g, ans, x, y):
-    return g @ np.ravel(y), np.ravel(x) @ g
+    return np.reshape(g @ np.ravel(y), np.shape(x)), np.reshape(np.ravel(x) @ g, np.shape(y))
 
 
 @register_vjp(np.inner)
@@ -473,9 +480,13 @@ def np_inner(g, ans, x, y):
 
 @register_vjp(np.mod, broadcasting=True)
 @register_vjp(np.remainder, broadcasting=True)
-@register_vjp(np.fmod, broadcasting=True)
 def np_mod(g, ans, x, y):
     return g, -g * np.floor_divide(x, y)
+
+
+@register_vjp(np.fmod, broadcasting=True)
+def np_fmod(g, ans, x, y):
+    return g, -g * np.trunc(x / y)
 
 
 @register_vjp(np.einsum)
@@ -489,7 +500,7 @@ np_einsum.tl_per_argument = True
 
 @register_vjp(np.transpose)
 def np_transpose(g, ans, x, axes=None):
-    return np.transpose(g, None if axes is None else np.argsort(axes))
+    return np.transpose(g, None if axes is None else np.argsort(np.mod(axes, np.ndim(g))))
 
 
 @register_vjp(np.reshape)
@@ -519,17 +530,18 @@ def np_asarray(g, ans, x, dtype=None):
 
 @register_vjp(np.arcsinh)
 def np_arcsinh(g, ans, x):
-    return g / np.sqrt(x * x + 1.0)
+    return g / np.hypot(x, 1.0)
 
 
 @register_vjp(np.arccosh)
 def np_arccosh(g, ans, x):
-    return g / np.sqrt(x * x - 1.0)
+    return g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
 
 
 @register_vjp(np.arctanh)
 def np_arctanh(g, ans, x):
-    return g / (1.0 - x * x)
+    # np.multiply: inf at x = ±1 also for a Python float x, where 1.0 / 0.0 would raise
+    return g / np.multiply(1.0 - x, 1.0 + x)
 
 
 @register_vjp(np.exp2)
@@ -644,14 +656,14 @@ def np_kron(g, ans, a, b):
     return _kron_grad(g, a, b), _kron_grad(g, a, b, True)
 
 
-@register_vjp(np.cross)
+@register_vjp(np.cross, broadcasting=True)
 def np_cross(g, ans, a, b):
     return np.cross(b, g), np.cross(g, a)
 
 
 @register_vjp(np.linalg.slogdet)
 def np_slogdet(g, ans, a):
-    return g[1] * np.swapaxes(np.linalg.inv(a), -1, -2)
+    return np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
 @register_vjp(np.linalg.pinv)
@@ -696,7 +708,7 @@ def np_var(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @register_vjp(np.std)
 def np_std(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return _var_grad(g / (2.0 * ans), x, axis, ddof, keepdims)
+    return _std_grad(g, x, axis, ddof, keepdims)
 
 
 @register_vjp(np.trace)
@@ -706,7 +718,7 @@ def np_trace(g, ans, a):
 
 @register_vjp(np.linalg.norm)
 def np_linalg_norm(g, ans, x, ord=None, axis=None, keepdims=False):
-    return _norm_grad(g, ans, x, ord, axis, keepdims)
+    return _norm_grad(g, ans, x, ord, _norm_axes(x, ord, axis), keepdims)
 
 
 @register_vjp(np.linalg.inv)
@@ -722,7 +734,7 @@ def np_linalg_solve(g, ans, a, b):
 
 @register_vjp(np.linalg.det)
 def np_linalg_det(g, ans, a):
-    return g * ans * np.swapaxes(np.linalg.inv(a), -1, -2)
+    return np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
 non_differentiable(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax,
@@ -762,7 +774,7 @@ def m_min(g, ans, x, axis=None, out=None, keepdims=False):
 
 @register_method_vjp("dot")
 def m_dot(g, ans, x, y):
-    return _matmul_gx(g, x, y), _matmul_gy(g, x, y)
+    return _dot_gx(g, x, y), _dot_gy(g, x, y)
 
 
 @register_method_vjp("reshape")
@@ -782,7 +794,8 @@ def m_flatten(g, ans, x):
 
 @register_method_vjp("transpose")
 def m_transpose(g, ans, x, *axes):
-    return np.transpose(g, np.argsort(axes) if axes else None)
+    return np.transpose(g, np.argsort(np.mod(axes[0] if len(axes) == 1 else axes, np.ndim(g)))
+                        if axes else None)
 
 
 @register_method_vjp("prod")
@@ -797,7 +810,7 @@ def m_var(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @register_method_vjp("std")
 def m_std(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return _var_grad(g / (2.0 * ans), x, axis, ddof, keepdims)
+    return _std_grad(g, x, axis, ddof, keepdims)
 
 
 @register_method_vjp("squeeze")
@@ -817,7 +830,8 @@ def m_astype(g, ans, x, dtype):
 
 @register_method_vjp("clip")
 def m_clip(g, ans, x, lo=None, hi=None):
-    return g * _inside(x, lo, hi)
+    return (g * _inside(x, lo, hi), _unbroadcast(g * _clipped_to(x, lo, True), lo),
+            _unbroadcast(g * _clipped_to(x, hi, False), hi))
 
 
 @register_vjp(np.cbrt)

@@ -56,12 +56,12 @@ from .registry import (
 
 @register_vjp(np.logaddexp2, broadcasting=True)
 def np_logaddexp2(g, ans, x, y):
-    return g * np.exp2(x - ans), g * np.exp2(y - ans)
+    return g / (1.0 + np.exp2(y - x)), g / (1.0 + np.exp2(x - y))
 
 
 @register_vjp(np.float_power, broadcasting=True)
 def np_float_power(g, ans, x, y):
-    return (g * y * np.float_power(x, y - 1),
+    return (g * y * np.float_power(x, y - 1.0),
             g * ans * np.log(np.where(x == 0, 1.0, x)))
 
 
@@ -237,11 +237,6 @@ if hasattr(np, "matrix_transpose"):  # NumPy >= 2
 # ---------------------------------------------------------------- products
 
 
-@register_vjp(np.outer)
-def np_outer(g, ans, x, y):
-    return np.reshape(g @ np.ravel(y), np.shape(x)), np.reshape(np.ravel(x) @ g, np.shape(y))
-
-
 @register_vjp(np.vdot)
 def np_vdot(g, ans, a, b):
     return np.reshape(g * np.ravel(b), np.shape(a)), np.reshape(g * np.ravel(a), np.shape(b))
@@ -411,22 +406,22 @@ def m_conj(g, ans, x):
 
 @register_vjp(math.asinh)
 def math_asinh(g, ans, x):
-    return g / math.sqrt(x * x + 1.0)
+    return g / math.hypot(x, 1.0)
 
 
 @register_vjp(math.acosh)
 def math_acosh(g, ans, x):
-    return g / math.sqrt(x * x - 1.0)
+    return g / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
 
 
 @register_vjp(math.atanh)
 def math_atanh(g, ans, x):
-    return g / (1.0 - x * x)
+    return g / np.multiply(1.0 - x, 1.0 + x)
 
 
 @register_vjp(math.erfc)
 def math_erfc(g, ans, x):
-    return -g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+    return -g * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
 
 
 @register_vjp(math.radians)

@@ -18,7 +18,10 @@ from ..errors import TangentLiteError
 
 _VJP = {}  # key(callable) -> Rule
 _METHOD_VJP = {}  # method name -> Rule (the object is the first argument)
+_JVP = {}  # key(callable) -> JvpRule
+_METHOD_JVP = {}  # method name -> JvpRule
 _NONDIFF = {}  # key(callable) -> callable
+_LINEARITY = {}  # key(callable) -> "first" | "each": where a zero argument gives zero
 _NONDIFF_METHODS = set()
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -77,6 +80,96 @@ class Rule:
         return self._fdef
 
 
+class JvpRule:
+    """A forward-mode rule written as a Python function (a template).
+
+    ``rule(ans, *args, *tangents)``: the output value, the primal's arguments, then
+    one tangent per argument; it returns the output's tangent.  Tangents are found
+    by name when the rule names them ``d<arg>`` (``def sin(ans, x, dx)``; keyword
+    arguments of the primal may then follow with defaults), otherwise the second
+    half of the positional parameters are the tangents of the first half.  A
+    ``*args`` parameter's tangents come as one tuple, named ``d<args>``.
+    """
+
+    def __init__(self, primal, template, *, name=None):
+        self.primal = primal
+        self.template = template
+        self.name = name or getattr(primal, "__name__", str(primal))
+        try:
+            sig = inspect.signature(template)
+        except (TypeError, ValueError):
+            raise TangentLiteError(f"the rule for {self.name} must be a Python function") from None
+        params = list(sig.parameters.values())
+        usage = (f"the forward-mode rule {getattr(template, '__name__', template)!s} for "
+                 f"{self.name} must take (ans, *args, *tangents): the output value, the "
+                 "primal's arguments, then one tangent per argument")
+        if len(params) < 2 or params[0].kind not in (params[0].POSITIONAL_ONLY,
+                                                     params[0].POSITIONAL_OR_KEYWORD):
+            raise TangentLiteError(usage)
+        self.ans_name = params[0].name
+        rest = params[1:]
+        names = [p.name for p in rest]
+        tangent_of = {}
+        for p in rest:
+            if p.name.startswith("d") and p.name[1:] in names[:names.index(p.name)]:
+                tangent_of[p.name[1:]] = p.name
+        if not tangent_of:
+            pos = [p for p in rest if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                   and p.default is p.empty]
+            if len(pos) < 2 or len(pos) % 2:
+                raise TangentLiteError(usage)
+            half = len(pos) // 2
+            tangent_of = {a.name: t.name for a, t in zip(pos[:half], pos[half:])}
+        tangent_names = set(tangent_of.values())
+        self.params = [p for p in rest if p.name not in tangent_names]
+        self.tangent_of = tangent_of
+        self.signature = sig
+        self._fdef = None
+        self._fdef_error = None
+
+    @property
+    def n_positional(self):
+        return sum(1 for p in self.params if p.kind in (p.POSITIONAL_ONLY,
+                                                        p.POSITIONAL_OR_KEYWORD))
+
+    fdef = Rule.fdef
+
+
+def register_jvp(fn):
+    """Teach forward mode a callable: ``@register_jvp(fn)`` over ``rule(ans, *args, *tangents)``."""
+
+    def decorate(template):
+        _JVP[_key(fn)] = JvpRule(fn, template)
+        return template
+
+    return decorate
+
+
+def register_method_jvp(name):
+    """A forward rule for the method ``x.name(...)``; the rule's first argument is ``x``."""
+
+    def decorate(template):
+        _METHOD_JVP[name] = JvpRule(None, template, name="." + name)
+        return template
+
+    return decorate
+
+
+def lookup_jvp(fn):
+    try:
+        return _JVP.get(_key(fn))
+    except TypeError:
+        return None
+
+
+def lookup_method_jvp(name):
+    return _METHOD_JVP.get(name)
+
+
+def all_jvp_rules():
+    return dict(_JVP), dict(_METHOD_JVP)
+
+
 def register_vjp(fn, *, broadcasting=False):
     """Teach reverse mode a callable: ``@register_vjp(fn)`` over ``rule(g, ans, *args)``."""
 
@@ -102,6 +195,20 @@ def non_differentiable(*fns):
     for fn in fns:
         _NONDIFF[_key(fn)] = fn
     return fns[0] if fns else None
+
+
+def linear(kind, *fns):
+    """Declare ``fns`` linear in their first argument (``"first"``) or in each argument
+    (``"each"``): forward mode then drops terms whose tangent is known to be zero."""
+    for fn in fns:
+        _LINEARITY[_key(fn)] = kind
+
+
+def linearity(fn):
+    try:
+        return _LINEARITY.get(_key(fn))
+    except TypeError:
+        return None
 
 
 def non_differentiable_methods(*names):
