@@ -162,24 +162,9 @@ class Forward:
         self.scalar = AN.scalars(body, scope, self.locals, set(self.params))
         self.shapes = AN.Shapes(body, scope, self.locals, self.params, self.scalar)
         # arrays and lists updated in place: their tangents must be copies we own
-        self.inplace = set()
+        self.inplace = updated_in_place(body, self.locals)
+        self.owner_temps = owner_temps(body, scope, self.inplace)
         self.zero_now = set()  # names whose tangent is zero here (straight-line knowledge)
-        for st in AN.walk_stmts(body):
-            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Subscript):
-                self.inplace.add(st.targets[0].value.id)
-            elif AN.is_append(st, self.locals):
-                self.inplace.add(st.value.func.value.id)
-        # ``_t = _dense(b, x)``: helpers of generated code that return their first
-        # argument updated in place, or a fresh array; the tangent's owner stays the same
-        from . import runtime
-        self.owner_temps = set()
-        for st in AN.walk_stmts(body):
-            v = getattr(st, "value", None)
-            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and \
-                    isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
-                    and v.args[0].id in self.inplace and \
-                    self.scope.resolve(v.func) in (runtime.dense, runtime.add_at):
-                self.owner_temps.add(st.targets[0].id)
 
     def keeps_owner(self, st):
         """Whether the tangent of this assignment is already a copy the derivative owns."""
@@ -333,38 +318,21 @@ class Forward:
                 self.scope.resolve(value.func) is stop_gradient:
             s.value = value = value.args[0]  # the value, used as a constant
             if name in self.active:
-                s.tl_zero_tangent = True
-                return [s, A.assign(A.store(self.tan(name)), self.zeros_for(name), origin)]
+                return self.zero_tangent(s)
             return [s]
         lst = self.pop_of(value)
         if lst is not None:
             return self.pop(s, name, lst, origin)
         if name not in self.active:
             return [s]
-        dname = self.tan(name)
         if isinstance(value, gast.Call):
             info = self.classify(value)
             if info.kind == AN.Call.USER and any(self.is_active(a) for a in info.args) | any(
                     self.is_active(k.value) for k in value.keywords):
-                call = self.user_call(value, info, origin)
-                target = gast.Tuple(elts=[A.store(name), A.store(dname)], ctx=gast.Store())
-                out = [A.assign(target, call, origin)]
-                if name in self.inplace:
-                    out.append(A.assign(A.store(dname), A.call(
-                        self.helper("_owned"), [A.load(dname), A.load(name)]), origin))
-                return out
+                return self.assign_user_call(s, info)
         pre, tangent, uses_ans = self.tangent_of(value, origin)
         if is_zero(tangent):
-            s.tl_zero_tangent = True
-            zeros = self.zeros_for(name)
-            if isinstance(value, gast.Constant) and isinstance(value.value, (int, float)):
-                zeros = A.const(0.0)
-            elif isinstance(value, gast.Constant) and value.value is None:
-                zeros = A.const(None)
-            elif isinstance(value, (gast.List, gast.Tuple)):  # [] or (a, b): same structure
-                zeros = type(value)(elts=[self.materialize(zero(e)) for e in value.elts],
-                                    ctx=gast.Load())
-            return [s, A.assign(A.store(dname), zeros, origin)]
+            return self.zero_tangent(s)
         tangent = self.materialize(tangent)
         if name in self.inplace and not isinstance(tangent, (gast.BinOp, gast.List, gast.Dict)) \
                 and not self.keeps_owner(s):
@@ -373,7 +341,13 @@ class Forward:
             uses_ans = True
         for p in pre:
             A.set_origin(p, origin)
-        tstmts = pre + [A.assign(A.store(dname), tangent, origin)]
+        return self.place(s, pre + [A.assign(A.store(self.tan(name)), tangent, origin)],
+                          uses_ans)
+
+    def place(self, s, tstmts, uses_ans):
+        """The primal statement ``s`` and the statements of its tangent, in an order that
+        gives each the values it reads."""
+        name, value, origin = s.targets[0].id, s.value, A.origin_of(s)
         if not uses_ans:
             return tstmts + [s]  # before the primal statement, which may overwrite an input
         if name in A.reads(value):
@@ -382,6 +356,32 @@ class Forward:
             return ([A.assign(A.store(tmp), value, origin)] + _rename(tstmts, ANS, tmp)
                     + [A.assign(A.store(name), A.load(tmp), origin)])
         return [s] + _rename(tstmts, ANS, name)
+
+    def zero_tangent(self, s):
+        """``s`` whose value carries no derivative: its tangent is a zero of its shape."""
+        s.tl_zero_tangent = True
+        name, value = s.targets[0].id, s.value
+        zeros = self.zeros_for(name)
+        if isinstance(value, gast.Constant) and isinstance(value.value, (int, float)):
+            zeros = A.const(0.0)
+        elif isinstance(value, gast.Constant) and value.value is None:
+            zeros = A.const(None)
+        elif isinstance(value, (gast.List, gast.Tuple)):  # [] or (a, b): same structure
+            zeros = type(value)(elts=[self.materialize(zero(e)) for e in value.elts],
+                                ctx=gast.Load())
+        return [s, A.assign(A.store(self.tan(name)), zeros, A.origin_of(s))]
+
+    def assign_user_call(self, s, info):
+        """``z, dz = jvp_g(x, dx=dx)``."""
+        name, origin = s.targets[0].id, A.origin_of(s)
+        dname = self.tan(name)
+        call = self.user_call(s.value, info, origin)
+        target = gast.Tuple(elts=[A.store(name), A.store(dname)], ctx=gast.Store())
+        out = [A.assign(target, call, origin)]
+        if name in self.inplace:
+            out.append(A.assign(A.store(dname), A.call(
+                self.helper("_owned"), [A.load(dname), A.load(name)]), origin))
+        return out
 
     def pop_of(self, value):
         """``lst.pop()`` on an active list: the list's name."""
@@ -404,8 +404,9 @@ class Forward:
     def assign_tuple(self, s):
         origin = A.origin_of(s)
         tmp = self.names.fresh("_t")
+        if any(e.id in self.active for e in s.targets[0].elts):
+            self.active.add(tmp)
         out = self.stmt(A.assign(A.store(tmp), s.value, origin))
-        self.active |= {tmp} if any(e.id in self.active for e in s.targets[0].elts) else set()
         for k, e in enumerate(s.targets[0].elts):
             item = gast.Subscript(value=A.load(tmp), slice=A.const(k), ctx=gast.Load())
             out.extend(self.stmt(A.assign(A.store(e.id), item, origin)))
@@ -636,6 +637,33 @@ class Forward:
             for p in active]
         # a method call brings its object as the first argument, as the callee takes it
         return gast.Call(func=_linked(jvp_name), args=list(args), keywords=keywords)
+
+
+def updated_in_place(body, local_names):
+    """Names of arrays and lists that ``x[i] = v`` or ``lst.append(v)`` update."""
+    out = set()
+    for st in AN.walk_stmts(body):
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Subscript):
+            out.add(st.targets[0].value.id)
+        elif AN.is_append(st, local_names):
+            out.add(st.value.func.value.id)
+    return out
+
+
+def owner_temps(body, scope, inplace):
+    """``_t = _dense(b, x)`` / ``_add_at(b, i, g)`` on an array updated in place: helpers
+    of generated code that return their first argument, updated, or a fresh array, so
+    the tangent's owner stays the same and needs no copy."""
+    from . import runtime
+    out = set()
+    for st in AN.walk_stmts(body):
+        v = getattr(st, "value", None)
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and \
+                isinstance(v, gast.Call) and v.args and isinstance(v.args[0], gast.Name) \
+                and v.args[0].id in inplace and \
+                scope.resolve(v.func) in (runtime.dense, runtime.add_at):
+            out.add(st.targets[0].id)
+    return out
 
 
 def _discrete_value(v, names, scope, local_names):
