@@ -756,15 +756,13 @@ def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
 
 
 def trace_grad(g, a, offset=0, axis1=0, axis2=1):
-    """Cotangent of ``np.trace(a, offset, axis1, axis2)``."""
-    out = np.zeros(np.shape(a))
-    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
-    n, m = view.shape[-2:]
-    k = max(0, min(n + min(offset, 0), m - max(offset, 0)))
-    rows = np.arange(k) + max(-offset, 0)
-    cols = np.arange(k) + max(offset, 0)
-    view[..., rows, cols] = np.asarray(g, dtype=float)[..., None]
-    return out
+    """Cotangent of ``np.trace(a, offset, axis1, axis2)`` (no in-place update, so that
+    generated code calling it can be differentiated again)."""
+    shape = np.shape(a)
+    n, m = shape[axis1], shape[axis2]
+    eye = np.eye(n, m, offset)
+    out = np.expand_dims(np.asarray(g, dtype=float), (-2, -1)) * eye
+    return np.moveaxis(out, (-2, -1), (axis1 % len(shape), axis2 % len(shape)))
 
 
 def split_pieces_grad(g, pieces, axis=0):

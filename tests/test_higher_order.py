@@ -88,8 +88,6 @@ HVP_CASES = [
 ]
 
 HVP_XFAIL = {
-    "loss_prod": "hvp of np.prod: NoRuleError 'no derivative rule for np.cumprod()' in "
-                 "tangent_lite/runtime.py (forward mode over prod's gradient helper)",
     "builtin_max_sq": "UnsupportedSyntaxError: the generated gradient calls "
                       "'_builtin_extremum_grad(b_t3 * 2 * _t1, _t1, x, *(y,))' and forward mode "
                       "rejects the starred argument",
@@ -431,10 +429,7 @@ for _name in [
     'realistic-batched_bilinear',
 ]:
     HVP_SWEEP_XFAIL[_name] = _EINSUM_SHAPE
-for _name in [
-    'e2e-np_prod-wrt0',
-]:
-    HVP_SWEEP_XFAIL[_name] = _CUMPROD
+# (np.prod: passes since np.cumprod has a forward rule, rules/more_jvps.py)
 for _name in [
     'e2e-linalg_norm-wrt0',
     'realistic-cosine_similarity',
