@@ -232,9 +232,10 @@ ELEMENTWISE = [
         ("np.where(c, x, y)", {"c": ("bool", (2, 3)), "x": X23, "y": F(())}),
         notes="the cotangent flows only into the selected branch; no NaN leaks from the "
               "other one"),
-    one("np.clip", "g where lo <= x <= hi, else 0",
+    one("np.clip", "g where lo <= x <= hi, else 0; a bound gets g where it is the output",
         ("np.clip(x, -0.5, 0.5)", {"x": X23}), ("np.clip(x, None, 0.2)", {"x": X4}),
-        notes="the bounds count as inside"),
+        ("np.clip(x, lo, hi)", {"x": X23, "lo": F(3, -1.0, -0.2), "hi": F(3, 0.2, 1.0)}),
+        notes="at a bound the cotangent goes to x (the bounds count as inside)"),
 ]
 
 # ---------------------------------------------------------------- reductions
@@ -527,8 +528,8 @@ METHODS = [
     meth("squeeze", "g reshaped back", ("x.squeeze()", {"x": F((1, 3))})),
     meth("copy", "g", ("x.copy()", {"x": X23})),
     meth("astype", "g", ("x.astype(float)", {"x": X23})),
-    meth("clip", "g where inside the bounds", ("x.clip(-0.5, 0.5)", {"x": X23}),
-         ("x.clip(0.0)", {"x": X23})),
+    meth("clip", "as np.clip", ("x.clip(-0.5, 0.5)", {"x": X23}),
+         ("x.clip(0.0)", {"x": X23}), ("x.clip(lo, 0.5)", {"x": X23, "lo": F((), -1.0, 0.0)})),
     meth("item", "g at that entry", ("x.item(2) * 3.0", {"x": X4}),
          ("x.item(1, 2)", {"x": X23}), ("x.item()", {"x": F(1)})),
     meth("tolist", "the list of cotangents as an array", ("np.array(x.tolist())", {"x": X23})),

@@ -87,10 +87,12 @@ def render():
         f"{len(np_nondiff)} more NumPy functions, {len(T.NONDIFF_METHODS)} methods and "
         f"{len(T.NONDIFF_ATTRS)} attributes are declared non-differentiable (their output "
         f"is a constant to the derivative). Every row below is checked by "
-        f"tests/test_rule_table.py: {n_cases} cases compare the generated derivative with "
+        f"tests/test_rule_table.py: {n_cases} cases compare the generated derivative "
+        "(`tl.vjp` with a random seed, and `tl.grad` of a random projection) with "
         "central finite differences at seeded random points, over several shapes, "
         "broadcasting operands and `axis` / `keepdims` values. A rule registered without a "
-        "table entry fails that test.")
+        "table entry fails that test. Each rule's forward-mode twin is checked against "
+        "finite differences and against the reverse rule in tests/test_jvp_rules.py.")
     add("")
     add("In the formulas `g` is the cotangent of the output (the derivative of the final "
         "result with respect to it), `ans` the output's value, and the result is the "
