@@ -422,7 +422,9 @@ class Forward:
             dv = A.const(0.0)
         target = gast.Subscript(value=A.load(self.tan(x)), slice=A.deepcopy(t.slice),
                                 ctx=gast.Store())
-        return [s, A.assign(target, dv, A.origin_of(s))]
+        # the tangent is written first: what it reads may be a view of x (row = x[i])
+        # that the primal write is about to change
+        return [A.assign(target, dv, A.origin_of(s)), s]
 
     # -- tangents of right-hand sides
     def tangent_of(self, value, origin):

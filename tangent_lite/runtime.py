@@ -1471,3 +1471,23 @@ def select_jvp(condlist, dchoicelist, choicelist, ddefault=0.0):
     """Tangent of ``np.select(condlist, choicelist, default)``."""
     return np.select(condlist, [np.asarray(d, dtype=float) for d in dchoicelist],
                      np.asarray(ddefault, dtype=float))
+
+
+def std_jvp(ans, x, dx, axis=None, ddof=0, keepdims=False):
+    """Tangent of ``np.std(x, axis, ddof=ddof)``: the gradient ``std_grad`` (from the
+    rescaled deviations) against ``dx``, so it is right where the variance under- or
+    overflows, and 0 on constant data (a norm's derivative at 0) instead of 0 / 0."""
+    return np.sum(std_grad(np.ones(np.shape(ans)), x, axis, ddof, keepdims) * dx, axis=axis,
+                  keepdims=keepdims)
+
+
+def stable_norm_jvp(ans, x, dx, ord=None, axis=None, keepdims=False):
+    """Tangent of ``np.linalg.norm``: for the 2-norm (Frobenius) ``x / |x|`` from ``x``
+    rescaled by its largest entry, as ``norm_grad`` (``|x|`` itself overflows past ~1e154
+    and underflows below ~1e-154, where ``x / |x|`` is fine); 0 where the norm is 0.
+    The other norms as ``norm_jvp``."""
+    axes = norm_axes(x, ord, axis)
+    if ord in (None, 2, "fro") and (ord != 2 or np.ndim(x) == 1 or axes is not None):
+        unit = norm_grad(np.ones(np.shape(ans)), ans, x, ord, axes, keepdims)
+        return np.sum(unit * dx, axis=axes, keepdims=keepdims)
+    return norm_jvp(ans, x, dx, ord, axis, keepdims)

@@ -23,9 +23,10 @@ from ..runtime import clipped_to as _clipped_to
 from ..runtime import einsum_jvp as _einsum_jvp
 from ..runtime import extremum_jvp as _extremum_jvp
 from ..runtime import inside as _inside
-from ..runtime import norm_jvp as _norm_jvp
 from ..runtime import prod_jvp as _prod_jvp
 from ..runtime import sinc_grad as _sinc_grad
+from ..runtime import stable_norm_jvp as _stable_norm_jvp
+from ..runtime import std_jvp as _std_jvp
 from .registry import linear, register_jvp, register_method_jvp
 
 # ---------------------------------------------------------------- operators
@@ -60,7 +61,8 @@ def truediv(ans, x, y, dx, dy):
 @register_jvp(builtins.pow)
 @register_jvp(np.power)
 def pow_(ans, x, y, dx, dy):
-    return dx * y * x ** (y - 1) + dy * ans * np.log(np.where(x == 0, 1.0, x))
+    # np.power: inf where Python's ** on floats raises (0.0 ** -0.5, 1e-170 ** -2.0)
+    return dx * y * np.power(x, y - 1.0) + dy * ans * np.log(np.where(x == 0, 1.0, x))
 
 
 @register_jvp(operator.neg)
@@ -108,10 +110,15 @@ def exp(ans, x, dx):
     return dx * ans
 
 
-@register_jvp(math.expm1)
 @register_jvp(np.expm1)
 def expm1(ans, x, dx):
-    return dx * (ans + 1.0)
+    # exp(x), not expm1(x) + 1, which cancels for negative x
+    return dx * np.exp(x)
+
+
+@register_jvp(math.expm1)
+def math_expm1(ans, x, dx):
+    return dx * math.exp(x)
 
 
 @register_jvp(np.exp2)
@@ -131,7 +138,8 @@ def log(ans, x, dx):
 
 @register_jvp(np.log1p)
 def log1p(ans, x, dx):
-    return dx / (1.0 + x)
+    # np.add: inf at x = -1 also for a Python float x, where 1.0 / 0.0 would raise
+    return dx / np.add(1.0, x)
 
 
 @register_jvp(np.log2)
@@ -186,12 +194,12 @@ def tan(ans, x, dx):
 
 @register_jvp(np.arcsin)
 def arcsin(ans, x, dx):
-    return dx / np.sqrt(1.0 - x * x)
+    return dx / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_jvp(np.arccos)
 def arccos(ans, x, dx):
-    return -dx / np.sqrt(1.0 - x * x)
+    return -dx / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_jvp(np.arctan)
@@ -216,32 +224,35 @@ def tanh(ans, x, dx):
 
 @register_jvp(np.arcsinh)
 def arcsinh(ans, x, dx):
-    return dx / np.sqrt(1.0 + x * x)
+    return dx / np.hypot(x, 1.0)
 
 
 @register_jvp(np.arccosh)
 def arccosh(ans, x, dx):
-    return dx / np.sqrt(x * x - 1.0)
+    return dx / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
 
 
 @register_jvp(np.arctanh)
 def arctanh(ans, x, dx):
-    return dx / (1.0 - x * x)
+    # np.multiply: inf at x = ±1 also for a Python float x, where 1.0 / 0.0 would raise
+    return dx / np.multiply(1.0 - x, 1.0 + x)
 
 
 @register_jvp(np.arctan2)
 def arctan2(ans, y, x, dy, dx):
-    return (dy * x - dx * y) / np.hypot(x, y) / np.hypot(x, y)
+    h = np.hypot(x, y)
+    return dy * (x / h) / h - dx * (y / h) / h
 
 
 @register_jvp(np.hypot)
 def hypot(ans, x, y, dx, dy):
-    return (dx * x + dy * y) / ans
+    h = np.where(ans == 0, 1.0, ans)  # tangent 0 at the origin, as abs'(0)
+    return dx * x / h + dy * y / h
 
 
 @register_jvp(math.pow)
 def math_pow(ans, x, y, dx, dy):
-    return dx * y * math.pow(x, y - 1) + (dy * ans * math.log(x) if x > 0 else 0.0)
+    return dx * y * np.power(x, y - 1.0) + (dy * ans * math.log(x) if x > 0 else 0.0)
 
 
 @register_jvp(math.erf)
@@ -251,7 +262,8 @@ def erf(ans, x, dx):
 
 @register_jvp(np.logaddexp)
 def logaddexp(ans, x, y, dx, dy):
-    return dx * np.exp(x - ans) + dy * np.exp(y - ans)
+    # not exp(x - ans): ans = x + log(2) rounds to x at 1e300, and exp(0) is 1, not 0.5
+    return dx / (1.0 + np.exp(y - x)) + dy / (1.0 + np.exp(x - y))
 
 
 @register_jvp(np.maximum)
@@ -307,12 +319,13 @@ def math_tan(ans, x, dx):
 
 @register_jvp(math.asin)
 def math_asin(ans, x, dx):
-    return dx / math.sqrt(1.0 - x * x)
+    # np.sqrt: inf at x = ±1, where dividing two Python floats would raise
+    return dx / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_jvp(math.acos)
 def math_acos(ans, x, dx):
-    return -dx / math.sqrt(1.0 - x * x)
+    return -dx / np.sqrt((1.0 - x) * (1.0 + x))
 
 
 @register_jvp(math.atan)
@@ -352,12 +365,14 @@ def math_log10(ans, x, dx):
 
 @register_jvp(math.atan2)
 def math_atan2(ans, y, x, dy, dx):
-    return (dy * x - dx * y) / math.hypot(x, y) / math.hypot(x, y)
+    h = math.hypot(x, y)
+    return dy * (x / h) / h - dx * (y / h) / h
 
 
 @register_jvp(math.hypot)
 def math_hypot(ans, x, y, dx, dy):
-    return (dx * x + dy * y) / ans
+    h = ans if ans != 0 else 1.0  # tangent 0 at the origin, as abs'(0)
+    return dx * x / h + dy * y / h
 
 
 @register_jvp(math.fabs)
@@ -542,9 +557,7 @@ def var(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @register_jvp(np.std)
 def std(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    centred = x - np.mean(x, axis=axis, keepdims=True)
-    return np.sum(centred * dx, axis=axis, keepdims=keepdims) / (
-        np.size(x) / np.size(ans) - ddof) / ans
+    return _std_jvp(ans, x, dx, axis, ddof, keepdims)
 
 
 @register_jvp(np.trace)
@@ -554,7 +567,7 @@ def trace(ans, a, da):
 
 @register_jvp(np.linalg.norm)
 def norm(ans, x, dx, ord=None, axis=None, keepdims=False):
-    return _norm_jvp(ans, x, dx, ord, axis, keepdims)
+    return _stable_norm_jvp(ans, x, dx, ord, axis, keepdims)
 
 
 @register_jvp(np.swapaxes)
@@ -704,9 +717,7 @@ def m_var(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @register_method_jvp("std")
 def m_std(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    centred = x - np.mean(x, axis=axis, keepdims=True)
-    return np.sum(centred * dx, axis=axis, keepdims=keepdims) / (
-        np.size(x) / np.size(ans) - ddof) / ans
+    return _std_jvp(ans, x, dx, axis, ddof, keepdims)
 
 
 @register_method_jvp("squeeze")
