@@ -164,6 +164,7 @@ class Forward:
         # arrays and lists updated in place: their tangents must be copies we own
         self.inplace = updated_in_place(body, self.locals)
         self.owner_temps = owner_temps(body, scope, self.inplace)
+        self.viewed = viewed_after_write(body)
         self.zero_now = set()  # names whose tangent is zero here (straight-line knowledge)
 
     def keeps_owner(self, st):
@@ -334,9 +335,11 @@ class Forward:
         if is_zero(tangent):
             return self.zero_tangent(s)
         tangent = self.materialize(tangent)
-        if name in self.inplace and not isinstance(tangent, (gast.BinOp, gast.List, gast.Dict)) \
-                and not self.keeps_owner(s):
-            # a copy the derivative owns (arithmetic makes new arrays already)
+        if name in self.inplace and not _aliases(value) and not self.keeps_owner(s) \
+                and not isinstance(tangent, (gast.BinOp, gast.List, gast.Dict)):
+            # the primal made a new array but the tangent may be another one (as in
+            # dx for x + c): a copy the derivative owns. Where the primal shares memory
+            # (y = x, row = x[i]) the tangent shares it too, and updates stay in step.
             tangent = A.call(self.helper("_owned"), [tangent, A.load(ANS)])
             uses_ans = True
         for p in pre:
@@ -416,6 +419,7 @@ class Forward:
         t = s.targets[0]
         x = t.value.id
         if x not in self.active:
+            s.tl_keep = x in self.viewed
             return [s]
         dv = self.tangent_atom(s.value)
         if is_zero(dv):
@@ -423,8 +427,12 @@ class Forward:
         target = gast.Subscript(value=A.load(self.tan(x)), slice=A.deepcopy(t.slice),
                                 ctx=gast.Store())
         # the tangent is written first: what it reads may be a view of x (row = x[i])
-        # that the primal write is about to change
-        return [A.assign(target, dv, A.origin_of(s)), s]
+        # that the primal write is about to change. Both writes stay even where x is not
+        # read again by name: a view of it may be (generated code restores x[i] so).
+        node = A.assign(target, dv, A.origin_of(s))
+        if x in self.viewed:
+            node.tl_keep = s.tl_keep = True
+        return [node, s]
 
     # -- tangents of right-hand sides
     def tangent_of(self, value, origin):
@@ -652,6 +660,47 @@ def updated_in_place(body, local_names):
     return out
 
 
+def viewed_after_write(body):
+    """Arrays whose in-place writes a view reads later (``v = x[1:]``, then ``x[1:] = w``,
+    then ``v`` read): those writes stay even when ``x`` itself is not read again.
+
+    Generated code restores ``x[i]`` from its tape so that its views see the old values.
+    """
+    order = []  # (statement, enclosing loops)
+
+    def walk(stmts, loops):
+        for st in stmts:
+            order.append((st, loops))
+            if isinstance(st, (gast.For, gast.While)):
+                walk(st.body, loops + (id(st),))
+            elif isinstance(st, gast.If):
+                walk(st.body, loops)
+                walk(st.orelse, loops)
+    walk(body, ())
+    views = {}  # view name -> (base, position)
+    writes = {}  # base -> [(position, loops)]
+    for k, (st, loops) in enumerate(order):
+        if not isinstance(st, gast.Assign):
+            continue
+        t, v = st.targets[0], st.value
+        if isinstance(t, gast.Name) and isinstance(v, (gast.Subscript, gast.Attribute)) and \
+                isinstance(v.value, gast.Name):
+            views[t.id] = (v.value.id, k, loops)
+        elif isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+            writes.setdefault(t.value.id, []).append((k, loops))
+    out = set()
+    for k, (st, loops) in enumerate(order):
+        if isinstance(st, (gast.For, gast.While, gast.If)):
+            continue
+        for name in A.reads(st) & set(views):
+            base, made, made_loops = views[name]
+            for w, w_loops in writes.get(base, ()):
+                shared = set(w_loops) & set(loops) - set(made_loops)
+                if w > made and (k > w or shared):
+                    out.add(base)
+    return out
+
+
 def owner_temps(body, scope, inplace):
     """``_t = _dense(b, x)`` / ``_add_at(b, i, g)`` on an array updated in place: helpers
     of generated code that return their first argument, updated, or a fresh array, so
@@ -715,6 +764,11 @@ def discrete_names(body, scope, local_names, params):
                 names.discard(n)
                 changed = True
     return names
+
+
+def _aliases(value):
+    """Whether the primal value may share memory with another name (y = x, x[i], x.T)."""
+    return isinstance(value, (gast.Name, gast.Subscript, gast.Attribute))
 
 
 def _rename(stmts, old, new):
