@@ -18,13 +18,15 @@ import gast
 from . import analysis as AN
 from . import astutil as A
 from . import fence, frontend
+from . import runtime as _runtime
 from .emit import function_source
 from .errors import SourceError, TangentLiteError
 from .linker import Linker
 from .naming import Names, names_in
 from .normalize import local_names, normalize
-from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs, inline_temps,
-                       merge_rebinds, zero_prop)
+from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs,
+                       fold_unit_seed, inline_temps, merge_rebinds, shapes_from_operands,
+                       zero_prop)
 from .forward import ZERO, Forward
 from .reverse import MARKER, Reverse
 
@@ -535,6 +537,8 @@ def build_entry(tr, name, mode, optimize, single=True):
     if mode == "vjp":
         seed_param = tr.names.exact("seed")
         seed_value = A.call(_helper(tr, "_seed"), [A.to_load(out), A.load(seed_param)])
+    elif mode == "grad" and optimize and _reduces_to_scalar(tr, out):
+        seed_value = A.const(1.0)  # no check needed, and the output need not be computed
     else:
         seed_value = A.call(_helper(tr, "_scalar_seed"), [A.to_load(out)])
     if mode == "value_and_grad":
@@ -573,7 +577,12 @@ def build_entry(tr, name, mode, optimize, single=True):
                    else [])
     body = dce(head + fwd + bwd + [gast.Return(value=result)])
     if optimize:
+        body = dce(shapes_from_operands(body, lambda f: _resolve_callee(tr, f)))
         body = fold_signs(inline_temps(merge_rebinds(body), tr.names.temps))
+        if mode == "grad" and active_out:
+            body = dce(fold_unit_seed(body, tr.adj(out.id), lambda f: _resolve_callee(tr, f),
+                                      set(tr.names.adjoints.values()),
+                                      lambda: tr.linker.bind("_spread", _runtime.spread)))
     args = _arguments(tr.fdef)
     if seed_param is not None:
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,
@@ -582,6 +591,37 @@ def build_entry(tr, name, mode, optimize, single=True):
             raise TangentLiteError("vjp of a function with default arguments is not supported "
                                    "yet; pass every argument explicitly")
     return _function(name, args, body)
+
+
+def _resolve_callee(tr, func):
+    """The object a callee expression of generated code names, or None."""
+    if isinstance(func, gast.Name) and func.id in tr.linker.bindings:
+        obj = tr.linker.bindings[func.id]
+        return None if isinstance(obj, tuple) else obj
+    obj = tr.scope.resolve(func)
+    return None if obj is AN._MISSING else obj
+
+
+def _reduces_to_scalar(tr, out):
+    """``out`` is the result of ``np.sum(e)`` / ``np.mean(e)`` (or the methods) without
+    ``axis``: a scalar on every run, whose value the gradient may not need."""
+    import numpy as np
+    if not isinstance(out, gast.Name):
+        return False
+    body = gast.Module(body=tr.body, type_ignores=[])
+    n_stores = sum(1 for n in gast.walk(body) if isinstance(n, gast.Name) and n.id == out.id
+                   and isinstance(n.ctx, gast.Store))
+    defs = [s for s in AN.walk_stmts(tr.body) if isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name) and s.targets[0].id == out.id]
+    if n_stores != 1 or len(defs) != 1:
+        return False
+    v = defs[0].value
+    if not isinstance(v, gast.Call) or v.keywords or len(v.args) > 1:
+        return False
+    if isinstance(v.func, gast.Attribute) and isinstance(v.func.value, gast.Name) and \
+            v.func.value.id in tr.locals:
+        return not v.args and v.func.attr in ("sum", "mean")
+    return len(v.args) == 1 and tr.scope.resolve(v.func) in (np.sum, np.mean)
 
 
 def _assigned(stmts):

@@ -557,7 +557,8 @@ class Reverse:
                 spread = [A.assign(A.store(g), A.call(self.np_attr("broadcast_to"),
                                                       [A.load(g), shape]), origin)]
             extra_fwd, bwd = self.adjoint_of(name, s.value, s, origin)
-            if g in self.maybe_uniform and not spread:
+            if g in self.maybe_uniform and not spread and not isinstance(s.value, gast.Subscript):
+                # (an indexed value's adjoint is made dense: it is never uniform)
                 for n in self.diff_names(s.value):
                     self.maybe_uniform.add(self.adj(n))
             bwd = spread + bwd

@@ -88,8 +88,6 @@ HVP_CASES = [
 ]
 
 HVP_XFAIL = {
-    "loss_prod": "hvp of np.prod: NoRuleError 'no derivative rule for np.cumprod()' in "
-                 "tangent_lite/runtime.py (forward mode over prod's gradient helper)",
     "einsum_quad": "ValueError 'setting an array element with a sequence' (a crash, not a "
                    "TangentLiteError) in the hvp of np.einsum",
     "norm_cubed": "UnsupportedSyntaxError 'raise statement is not supported' at "
@@ -369,10 +367,7 @@ for _name in [
     'realistic-batched_bilinear',
 ]:
     HVP_SWEEP_XFAIL[_name] = _EINSUM_SHAPE
-for _name in [
-    'e2e-np_prod-wrt0',
-]:
-    HVP_SWEEP_XFAIL[_name] = _CUMPROD
+# (np.prod: passes since np.cumprod has a forward rule, rules/more_jvps.py)
 for _name in [
     'e2e-linalg_norm-wrt0',
     'realistic-cosine_similarity',

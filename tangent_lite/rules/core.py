@@ -440,7 +440,7 @@ def np_sum(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
 def np_mean(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
         return np.broadcast_to(g / np.size(x), np.shape(x))
-    return _expand_reduced(g, x, axis, keepdims) / (np.size(x) / np.size(ans))
+    return _expand_reduced(g / (np.size(x) / np.size(ans)), x, axis, keepdims)
 
 
 @register_vjp(np.max)
@@ -759,7 +759,7 @@ def m_sum(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
 def m_mean(g, ans, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
         return np.broadcast_to(g / np.size(x), np.shape(x))
-    return _expand_reduced(g, x, axis, keepdims) / (np.size(x) / np.size(ans))
+    return _expand_reduced(g / (np.size(x) / np.size(ans)), x, axis, keepdims)
 
 
 @register_method_vjp("max")
