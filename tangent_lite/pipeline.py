@@ -20,7 +20,7 @@ from . import astutil as A
 from . import fence, frontend
 from . import runtime as _runtime
 from .emit import function_source
-from .errors import SourceError, TangentLiteError
+from .errors import SourceError
 from .linker import Linker
 from .naming import Names, names_in
 from .normalize import local_names, normalize
@@ -587,9 +587,7 @@ def build_entry(tr, name, mode, optimize, single=True):
     if seed_param is not None:
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,
                                    type_comment=None))
-        if args.defaults or args.kwonlyargs:
-            raise TangentLiteError("vjp of a function with default arguments is not supported "
-                                   "yet; pass every argument explicitly")
+        args.defaults = []  # the seed follows every positional argument
     return _function(name, args, body)
 
 

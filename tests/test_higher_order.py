@@ -481,28 +481,17 @@ def test_hvp_without_optimizer(f, args, wrt):
 _DEFAULT_X = np.array([0.3, -0.5])
 
 
-@pytest.mark.xfail(reason="tl.jacobian(mode='reverse') of f(x, scale=2.0) called as J(x): "
-                          "TangentLiteError 'vjp of a function with default arguments is not "
-                          "supported yet' (a clean error, unlike the forward/hessian TypeError)",
-                   strict=True, raises=tl.TangentLiteError)
 def test_reverse_jacobian_with_an_omitted_default_argument():
     J = tl.jacobian(ff.scalar_with_default, mode="reverse")(_DEFAULT_X)
     np.testing.assert_allclose(J, 2.0 * np.cos(_DEFAULT_X) + 3 * _DEFAULT_X ** 2, rtol=1e-12)
 
 
-@pytest.mark.xfail(reason="tl.hessian(f)(x) for f(x, scale=2.0): H passes v positionally to "
-                          "the hvp entry, which binds it to 'scale' and raises TypeError "
-                          "'missing 1 required positional argument: dx' (tl.grad(f)(x) works)",
-                   strict=True)
 def test_hessian_with_an_omitted_default_argument():
     H = tl.hessian(ff.scalar_with_default)(_DEFAULT_X)
     np.testing.assert_allclose(H, np.diag(-2.0 * np.sin(_DEFAULT_X) + 6 * _DEFAULT_X),
                                rtol=1e-12)
 
 
-@pytest.mark.xfail(reason="tl.jacobian(f, mode='forward')(x) for f(x, scale=2.0): TypeError "
-                          "'jvp_... missing 1 required positional argument: dx' (mode='reverse' "
-                          "works)", strict=True)
 def test_forward_jacobian_with_an_omitted_default_argument():
     J = tl.jacobian(ff.scalar_with_default, mode="forward")(_DEFAULT_X)
     np.testing.assert_allclose(J, 2.0 * np.cos(_DEFAULT_X) + 3 * _DEFAULT_X ** 2, rtol=1e-12)
