@@ -134,6 +134,7 @@ def build_forward(tr, name, optimize, entry=True, tangent_only=False):
     body = dce(heads + body + [ret])
     if optimize:
         body = fold_signs(inline_temps(merge_rebinds(body), tr.names.temps))
+    body = _unused_pops(body)
     leftover = [n for n in gast.walk(gast.Module(body=body, type_ignores=[]))
                 if isinstance(n, gast.Name) and n.id == ZERO]
     assert not leftover, "a symbolic zero was left in the generated code"
@@ -699,8 +700,12 @@ def module_source(functions, linker, header_lines=(), runtime_import=True):
             others.append(name)
     lines += imports
     if runtime and runtime_import:
-        parts = ", ".join(f"{o.__name__} as {n}" for n, o in runtime)
-        lines.append(f"from tangent_lite.runtime import {parts}")
+        parts = [f"{o.__name__} as {n}" for n, o in runtime]
+        line = "from tangent_lite.runtime import " + ", ".join(parts)
+        if len(line) > 100:  # one name a line, as a formatter would
+            line = "from tangent_lite.runtime import (\n" + "".join(
+                f"    {p},\n" for p in parts) + ")"
+        lines.append(line)
     elif runtime:
         lines.append("# helpers from tangent_lite.runtime: " + ", ".join(n for n, _ in runtime))
     if others:
@@ -764,6 +769,27 @@ def build(fn, mode, wrt_names, optimize=True, single=None, known=None, of=None,
     gen = Generated(source, namespace, entry, builder.linker, src_functions, label)
     gen.callees = [key[0] for key in builder.memo]
     return gen
+
+
+def _unused_pops(body):
+    """``v = lst.pop()`` whose ``v`` is never read becomes ``lst.pop()``: the pop must
+    stay (the list is a stack), the name need not."""
+    read = A.reads(gast.Module(body=body, type_ignores=[]))
+
+    def fix(stmts):
+        out = []
+        for st in stmts:
+            v = getattr(st, "value", None)
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and \
+                    st.targets[0].id not in read and isinstance(v, gast.Call) and \
+                    isinstance(v.func, gast.Attribute) and v.func.attr == "pop":
+                st = A.expr_stmt(v, A.origin_of(st))
+            for field in ("body", "orelse"):
+                if getattr(st, field, None):
+                    setattr(st, field, fix(getattr(st, field)))
+            out.append(st)
+        return out
+    return fix(body)
 
 
 def _is_generated(fn):

@@ -444,10 +444,6 @@ def test_hvp_is_reentrant_across_threads():
     assert not bad
 
 
-@pytest.mark.xfail(reason="in the hvp source the adjoint else-branch of loss_loops starts with "
-                          "'# L383: s = s + x[i] ** 3' (the if-branch's line) above the tape "
-                          "pops; the second transformation gives uncommented generated lines "
-                          "the previous comment", strict=True)
 def test_hvp_comments_name_the_line_of_the_branch_they_are_in():
     """Every '# L<n>:' comment quotes line n of the user's source, and inside an
     if/else of the generated code it names a line of the same branch."""
