@@ -571,7 +571,12 @@ def build_entry(tr, name, mode, optimize, single=True):
             arg = tr.names.exact(p + "_arg")
             keep.append(A.assign(A.store(arg), A.load(p)))
         results.append(A.call(A.deepcopy(like), [value, A.load(arg)]))
-    result = results[0] if single else gast.Tuple(elts=results, ctx=gast.Load())
+    if single:
+        result = results[0]
+    elif len(results) > 1:  # one cotangent may reach several arguments: separate arrays
+        result = A.call(_helper(tr, "_distinct"), results)
+    else:
+        result = gast.Tuple(elts=results, ctx=gast.Load())
     if mode == "value_and_grad":
         result = gast.Tuple(elts=[out_expr, result], ctx=gast.Load())
     head = keep + ([A.assign(A.store(_tape(tr)), gast.List(elts=[], ctx=gast.Load()))] if used

@@ -1499,3 +1499,15 @@ def pow_exponent_jvp(dy, ans, x):
     not real)."""
     term = dy * ans * np.log(np.where(x == 0, 1.0, x))
     return np.where(dy == 0, 0.0, term)[()]  # [()]: a scalar stays a scalar
+
+
+def distinct(*grads):
+    """The gradients of several arguments as separate arrays: one that shares memory with
+    an earlier one (both came from one cotangent, as in ``x + y``) is copied."""
+    out = []
+    for g in grads:
+        if isinstance(g, np.ndarray) and any(
+                isinstance(h, np.ndarray) and np.may_share_memory(g, h) for h in out):
+            g = g.copy()
+        out.append(g)
+    return tuple(out)
