@@ -11,11 +11,21 @@ import weakref
 import numpy as np
 
 from . import pipeline
+from .rules import registry
 from .errors import ArgumentError, TangentLiteError
 from .frontend import check_is_function
 
 _cache = weakref.WeakKeyDictionary()  # function -> {(mode, wrt, ...): generated function}
 _lock = threading.RLock()
+
+
+def _forget_compiled():
+    """A rule was registered: derivatives compiled before may have used the old one."""
+    with _lock:
+        _cache.clear()
+
+
+registry.on_change(_forget_compiled)
 
 
 def _param_names(f):

@@ -27,7 +27,8 @@ from . import rules as R
 from .checks import stop_gradient
 from .errors import NoRuleError, UnsupportedSyntaxError
 from .normalize import local_names
-from .reverse import _elementwise, _linked, bind_arguments, substitute_template
+from .reverse import (_elementwise, _linked, bind_arguments, rule_function_name,
+                      substitute_template)
 from .surgery import GradOf, insert_grad_of
 
 ZERO = "__tl_zero__"
@@ -571,7 +572,7 @@ class Forward:
         pre, ret = (None, None) if fdef is None else substitute_template(
             rule, fdef, mapping, self.names, self.linker)
         if ret is None:  # not a straight line: the rule is called
-            fname = self.linker.bind(getattr(rule.template, "__name__", "rule"), rule.template)
+            fname = self.linker.bind(rule_function_name(rule), rule.template)
             tangents = [mapping[rule.tangent_of[p.name]] for p in rule.params
                         if p.name in rule.tangent_of]
             prim = [bound[p.name] for p in rule.params if p.name in rule.tangent_of]

@@ -754,7 +754,7 @@ class Reverse:
         out = []
         if ret is None:  # the rule is called, not inlined
             fdef = None
-            fname = self.linker.bind(getattr(rule.template, "__name__", "rule"), rule.template)
+            fname = self.linker.bind(rule_function_name(rule), rule.template)
             callargs = [A.load(g), A.load(ans)] + [A.deepcopy(n) for n in slots]
             ret = A.call(_linked(fname), callargs)
             pre = []
@@ -986,6 +986,16 @@ class _AdjointRename(gast.NodeTransformer):
             return gast.copy_location(gast.Assign(targets=[t], value=value, type_comment=None),
                                       node)
         return node
+
+
+def rule_function_name(rule):
+    """The name a rule that is called (not inlined) gets in generated code: its own, or
+    one made from the primal's for a lambda."""
+    name = getattr(rule.template, "__name__", "")
+    if name.isidentifier():
+        return name
+    base = "".join(c if c.isalnum() else "_" for c in rule.name.split(".")[-1]).strip("_")
+    return f"{base or 'rule'}_rule"
 
 
 def _popped_list(st):
