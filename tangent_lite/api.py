@@ -11,11 +11,21 @@ import weakref
 import numpy as np
 
 from . import pipeline
+from .rules import registry
 from .errors import ArgumentError, TangentLiteError
 from .frontend import check_is_function
 
 _cache = weakref.WeakKeyDictionary()  # function -> {(mode, wrt, ...): generated function}
 _lock = threading.RLock()
+
+
+def _forget_compiled():
+    """A rule was registered: derivatives compiled before may have used the old one."""
+    with _lock:
+        _cache.clear()
+
+
+registry.on_change(_forget_compiled)
 
 
 def _param_names(f):
@@ -152,6 +162,7 @@ def _grad_of_generated(f, wrt, optimize, verbose):
 
     def df(*args, **kwargs):
         _checked_args(base, args, positions, "grad of a generated derivative")
+        args, kwargs = _all_positional(base, args, kwargs)
         xs = [args[p] for p in positions]
         if depth and not (single and np.ndim(xs[0]) == 0):
             raise ArgumentError("a derivative of order three or more is taken with respect "
@@ -227,6 +238,24 @@ def _zero_tangent(x):
     return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
 
 
+def _all_positional(f, args, kwargs):
+    """``args`` with the defaults of the positional parameters not passed filled in, and
+    the keyword arguments left: generated jvp/vjp/hvp entry points take every positional
+    argument, then the tangents or the seed."""
+    try:
+        bound = inspect.signature(_unwrap(f)).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ArgumentError(f"bad call of {getattr(f, '__qualname__', f)}: {exc}") from None
+    bound.apply_defaults()
+    positional, rest = [], {}
+    for name, p in inspect.signature(_unwrap(f)).parameters.items():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional.append(bound.arguments[name])
+        elif p.kind == p.KEYWORD_ONLY:
+            rest[name] = bound.arguments[name]
+    return positional, rest
+
+
 def _checked_args(f, args, positions, what):
     if any(p >= len(args) for p in positions):
         raise ArgumentError(f"{what} needs every wrt argument passed by position")
@@ -249,6 +278,7 @@ def hessian(f=None, wrt=0, *, optimize=True, verbose=False):
 
     def H(*args, **kwargs):
         _checked_args(f, args, positions, "hessian")
+        args, kwargs = _all_positional(f, args, kwargs)
         xs = [args[p] for p in positions]
         blocks = [[np.zeros(np.shape(xi) + np.shape(xj)) for xj in xs] for xi in xs]
         for j, xj in enumerate(xs):
@@ -282,6 +312,7 @@ def jacobian(f=None, wrt=0, *, mode="reverse", optimize=True, verbose=False):
 
     def J(*args, **kwargs):
         _checked_args(f, args, positions, "jacobian")
+        args, kwargs = _all_positional(f, args, kwargs)
         xs = [args[p] for p in positions]
         if mode == "forward":
             out = None

@@ -27,7 +27,8 @@ from . import rules as R
 from .checks import stop_gradient
 from .errors import NoRuleError, UnsupportedSyntaxError
 from .normalize import local_names
-from .reverse import _elementwise, _linked, bind_arguments, substitute_template
+from .reverse import (_elementwise, _linked, bind_arguments, rule_function_name,
+                      substitute_template)
 from .surgery import GradOf, insert_grad_of
 
 ZERO = "__tl_zero__"
@@ -196,8 +197,6 @@ class Forward:
         """Replace the symbolic zeros left in ``node`` by real ones."""
         if is_zero(node):
             of = getattr(node, "tl_zero_of", None)
-            if isinstance(of, gast.Name) and of.id in self.discrete:
-                return A.const(None)  # a flag or a count: it has no tangent
             if isinstance(of, gast.Name) and not self.is_scalar(of):
                 return A.call(self.helper("_zeros_like"), [A.load(of.id)])
             return A.const(0.0)
@@ -250,6 +249,9 @@ class Forward:
             body = self.block(s.body) or [gast.Pass()]
             self.zero_now -= A.writes(gast.Module(body=s.body, type_ignores=[]))
             if isinstance(s, gast.For):
+                if s.target.id in self.active:  # a count from range(): no tangent
+                    body.insert(0, A.assign(A.store(self.tan(s.target.id)), A.const(0.0),
+                                            origin))
                 node = gast.For(target=s.target, iter=s.iter, body=body, orelse=[],
                                 type_comment=None)
             else:
@@ -277,7 +279,11 @@ class Forward:
         lst = s.value.func.value.id
         if lst not in self.active:
             return [s]
-        dv = self.materialize(self.tangent_atom(s.value.args[0]))
+        v = s.value.args[0]
+        if isinstance(v, gast.Name) and v.id in self.discrete:
+            dv = A.const(None)  # a flag or a count on a tape: it has no tangent
+        else:
+            dv = self.materialize(self.tangent_atom(v))
         call = A.call(gast.Attribute(value=A.load(self.tan(lst)), attr="append",
                                      ctx=gast.Load()), [dv])
         return [s, A.expr_stmt(call, A.origin_of(s))]
@@ -567,7 +573,7 @@ class Forward:
         pre, ret = (None, None) if fdef is None else substitute_template(
             rule, fdef, mapping, self.names, self.linker)
         if ret is None:  # not a straight line: the rule is called
-            fname = self.linker.bind(getattr(rule.template, "__name__", "rule"), rule.template)
+            fname = self.linker.bind(rule_function_name(rule), rule.template)
             tangents = [mapping[rule.tangent_of[p.name]] for p in rule.params
                         if p.name in rule.tangent_of]
             prim = [bound[p.name] for p in rule.params if p.name in rule.tangent_of]
@@ -728,9 +734,19 @@ def _discrete_value(v, names, scope, local_names):
         return v.id in names
     if isinstance(v, gast.BinOp):
         return all(_discrete_value(x, names, scope, local_names) for x in (v.left, v.right))
+    if isinstance(v, gast.Subscript):  # an entry of a list of flags or counts
+        return _discrete_value(v.value, names, scope, local_names)
     if isinstance(v, gast.Call):
-        return AN.classify(v, scope, local_names).kind == AN.Call.NONDIFF
+        info = AN.classify(v, scope, local_names)
+        if info.kind == AN.Call.NONDIFF:
+            return True
+        # list(reversed(range(n))) and the like: a container of counts
+        return info.obj in _STRUCTURAL and all(
+            _discrete_value(a, names, scope, local_names) for a in info.args)
     return False
+
+
+_STRUCTURAL = {list, tuple, reversed, sorted}
 
 
 def discrete_names(body, scope, local_names, params):

@@ -94,6 +94,8 @@ def _generated_origins(lines):
         if m:
             current = (int(m.group(1)), m.group(2))
         out.append(current)
+        if line.rstrip().endswith(":") and not m:
+            current = None  # a new block: its first lines have a comment of their own
     return tuple(out)
 
 

@@ -19,7 +19,7 @@ RUNTIME_HELPERS = {
     "_add": runtime.add, "_copy": runtime.copy, "_scalar_seed": runtime.scalar_seed,
     "_seed": runtime.seed, "_like": runtime.like, "_zeros_like": runtime.zeros_like,
     "_owned": runtime.owned, "_broadcast_like": runtime.broadcast_like,
-    "_stack_adjoint": runtime.stack_adjoint,
+    "_stack_adjoint": runtime.stack_adjoint, "_distinct": runtime.distinct,
 }
 
 

@@ -465,3 +465,294 @@ def merge_rebinds(stmts):
             continue
         out.append(s)
     return out
+
+
+# ---------------------------------------------------------------- the unit seed of grad
+
+_MUTATING_NUMPY = {"copyto", "put", "place", "putmask", "put_along_axis", "fill_diagonal"}
+_FRESH_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv,
+              gast.Mod)
+
+
+def fold_unit_seed(body, seed, resolve, adjoints, spread=None):
+    """``b = 1.0 * e`` → ``b = e`` where the grad seed ``seed`` is the constant 1.0.
+
+    Multiplying by the seed of a gradient copies a whole array for nothing. The
+    product is dropped when that cannot be seen: ``e`` is a fresh array (an
+    arithmetic result or a NumPy ufunc's) that nothing modifies in place, and ``b``
+    is never updated in place or aliased either. ``resolve(func)`` is the object a
+    callee expression names (or None), ``adjoints`` are the adjoint names, and
+    ``spread()`` binds the helper ``_spread`` and returns its name.
+    """
+    import numpy as np
+
+    from . import runtime
+
+    nodes = list(gast.walk(gast.Module(body=body, type_ignores=[])))
+    stores = {}
+    for n in nodes:
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    seed_defs = [n for n in nodes if isinstance(n, gast.Assign)
+                 and isinstance(n.targets[0], gast.Name) and n.targets[0].id == seed]
+    if stores.get(seed) != 1 or len(seed_defs) != 1 or not (
+            isinstance(seed_defs[0].value, gast.Constant) and seed_defs[0].value.value == 1.0):
+        return body
+    parent = {}
+    for n in nodes:
+        for c in gast.iter_child_nodes(n):
+            parent[id(c)] = n
+    mutating_helpers = {runtime.dense, runtime.add_at}
+    fresh_float_helpers = {runtime.inside}
+
+    def is_numpy(func):
+        return isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
+            resolve(func.value) is np
+
+    def safe_use(name):
+        """Every read of ``name`` only reads the value (no alias, no in-place update)."""
+        for n in nodes:
+            if isinstance(n, gast.AugAssign) and name in _target_base(n.target):
+                return False
+            if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript) and \
+                    name in _target_base(n.targets[0]):
+                return False
+            if not (isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)):
+                continue
+            p = parent.get(id(n))
+            if isinstance(p, (gast.BinOp, gast.UnaryOp, gast.Compare)):
+                continue
+            if isinstance(p, gast.Subscript) and p.value is n:
+                continue
+            if isinstance(p, gast.Call) and n in p.args:
+                if is_numpy(p.func) and p.func.attr not in _MUTATING_NUMPY:
+                    continue
+                obj = resolve(p.func) if isinstance(p.func, gast.Name) else None
+                if getattr(obj, "__module__", None) == runtime.__name__ and \
+                        obj not in mutating_helpers:
+                    continue
+            return False
+        return True
+
+    def defs_of(name):
+        return [n for n in nodes if isinstance(n, gast.Assign)
+                and isinstance(n.targets[0], gast.Name) and n.targets[0].id == name]
+
+    def float_valued(v, depth=0):
+        """``v`` is a float or an array of floats whatever the inputs' dtypes."""
+        if depth > 8:
+            return False
+        if isinstance(v, gast.Constant):
+            return isinstance(v.value, float)
+        if isinstance(v, gast.Name):
+            d = defs_of(v.id)
+            return stores.get(v.id) == 1 and len(d) == 1 and float_valued(d[0].value, depth + 1)
+        if isinstance(v, gast.BinOp):
+            if isinstance(v.op, gast.Div):
+                return True
+            if isinstance(v.op, (gast.Add, gast.Sub, gast.Mult)):
+                return float_valued(v.left, depth + 1) or float_valued(v.right, depth + 1)
+            return False
+        if isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.USub, gast.UAdd)):
+            return float_valued(v.operand, depth + 1)
+        if isinstance(v, gast.Call) and is_numpy(v.func) and not v.keywords:
+            uf = getattr(np, v.func.attr, None)
+            return isinstance(uf, np.ufunc) and all(t[-1] in "efdgFDGO" for t in uf.types)
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Name):
+            return resolve(v.func) in fresh_float_helpers
+        return False
+
+    def fresh(v):
+        """``v`` makes a new float array (or a float): an alias of nothing."""
+        if isinstance(v, gast.Name):
+            d = defs_of(v.id)
+            if stores.get(v.id) != 1 or len(d) != 1 or v.id in adjoints:
+                return False
+            v = d[0].value
+        if isinstance(v, gast.BinOp) and not isinstance(v.op, _FRESH_OPS):
+            return False
+        if isinstance(v, gast.UnaryOp) and not isinstance(v.op, (gast.USub, gast.UAdd)):
+            return False
+        if isinstance(v, gast.Call) and not (is_numpy(v.func) or isinstance(v.func, gast.Name)):
+            return False
+        return isinstance(v, (gast.BinOp, gast.UnaryOp, gast.Call)) and float_valued(v)
+
+    used = set()
+    for s in nodes:
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Mult)):
+            continue
+        left, right = s.value.left, s.value.right
+        if isinstance(left, gast.Name) and left.id == seed:
+            other = right
+        elif isinstance(right, gast.Name) and right.id == seed:
+            other = left
+        else:
+            continue
+        target = s.targets[0].id
+        if not safe_use(target):
+            continue
+        if not fresh(other):
+            continue
+        if isinstance(other, gast.Name):
+            if other.id in used or not safe_use(other.id):
+                continue
+            used.add(other.id)
+        s.value = other
+    if spread is not None:
+        _fold_spread_seed(nodes, seed, stores, defs_of, resolve, spread,
+                          lambda v: not isinstance(v, gast.Name) and fresh(v))
+    return body
+
+
+def _fold_spread_seed(nodes, seed, stores, defs_of, resolve, spread, fresh_float):
+    """``np.broadcast_to(seed, S) * e`` → ``_spread(e, S)``: a read-only view of ``e``
+    (as floats) instead of a product of a whole array with ones. Nothing can update
+    a read-only view in place: ``_dense`` and ``_like`` copy it first."""
+    import numpy as np
+
+    def seed_spread(v):
+        """The shape ``S`` when ``v`` is ``np.broadcast_to(seed, S)``, else None."""
+        if isinstance(v, gast.Call) and len(v.args) == 2 and not v.keywords and \
+                resolve(v.func) is np.broadcast_to and isinstance(v.args[0], gast.Name) \
+                and v.args[0].id == seed:
+            return v.args[1]
+        return None
+
+    spreads = {}
+    for n in nodes:
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and \
+                stores.get(n.targets[0].id) == 1 and seed_spread(n.value) is not None:
+            spreads[n.targets[0].id] = seed_spread(n.value)
+    parents = []
+    for n in nodes:
+        for field, value in gast.iter_fields(n):
+            if isinstance(value, gast.BinOp):
+                parents.append((n, field, None, value))
+            elif isinstance(value, list):
+                parents += [(n, field, k, e) for k, e in enumerate(value)
+                            if isinstance(e, gast.BinOp)]
+    def shape_of(mine):
+        if isinstance(mine, gast.Name):
+            # a named spread: its shape is read again here, so it must not have changed
+            shape = spreads.get(mine.id)
+            if shape is None or any(stores.get(n, 0) > 1 for n in A.reads(shape)):
+                return None
+            return shape
+        return seed_spread(mine)
+
+    def is_shape_of(shape, name):
+        return isinstance(shape, gast.Call) and resolve(shape.func) is np.shape and \
+            len(shape.args) == 1 and isinstance(shape.args[0], gast.Name) and \
+            shape.args[0].id == name.id
+
+    detached = set()
+    for holder, field, k, op in parents:
+        if not isinstance(op.op, gast.Mult) or id(op) in detached:
+            continue
+        inner = op.left
+        if isinstance(inner, gast.BinOp) and isinstance(inner.op, gast.Mult) and \
+                isinstance(inner.right, gast.Constant) and isinstance(op.right, gast.Name) \
+                and isinstance(inner.right.value, (int, float)) and \
+                is_shape_of(shape_of(inner.left), op.right):
+            # (spread of the seed to e's shape) * c * e: just c * e, in floats
+            op.left = A.const(float(inner.right.value))
+            detached.add(id(inner))
+            continue
+        sides = [(op.left, op.right), (op.right, op.left)]
+        for mine, other in sides:
+            shape = shape_of(mine)
+            if shape is None:
+                continue
+            if isinstance(other, (gast.Name, gast.Constant)):
+                new = A.call(A.load(spread()), [A.deepcopy(other), A.deepcopy(shape)])
+            elif fresh_float(other):
+                # a new float array nothing else holds: _spread may return it as it is
+                new = A.call(A.load(spread()), [A.deepcopy(other), A.deepcopy(shape),
+                                                A.const(True)])
+            else:
+                continue
+            new.func.tl_linked = True
+            if k is None:
+                setattr(holder, field, new)
+            else:
+                getattr(holder, field)[k] = new
+            break
+
+
+def _target_base(t):
+    while isinstance(t, (gast.Subscript, gast.Attribute)):
+        t = t.value
+    return {t.id} if isinstance(t, gast.Name) else set()
+
+
+# ---------------------------------------------------------------- shapes without values
+
+def shapes_from_operands(body, resolve):
+    """``np.shape(a * b)`` → ``np.broadcast_shapes(np.shape(a), np.shape(b))``, and
+    ``np.shape(x ** 2)``, ``np.size(x ** 2)`` → ``np.shape(x)``, ``np.size(x)``; also for
+    elementwise ufuncs such as ``np.maximum(a, b)``.
+
+    The scalar-cotangent pass spreads a cotangent to the shape of a value; when the
+    value is an elementwise operation kept only for that, its operands' shapes give
+    the same answer without computing it (dce then drops the operation).
+    """
+    import numpy as np
+
+    nodes = list(gast.walk(gast.Module(body=body, type_ignores=[])))
+    stores, defs, reads = {}, {}, {}
+    for n in nodes:
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+            elif isinstance(n.ctx, gast.Load):
+                reads.setdefault(n.id, []).append(n)
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name):
+            defs[n.targets[0].id] = n.value
+
+    def number(v):
+        return isinstance(v, gast.Constant) and isinstance(v.value, (int, float)) and \
+            not isinstance(v.value, bool)
+
+    def operands(v):
+        if isinstance(v, gast.BinOp) and not isinstance(v.op, gast.MatMult):
+            parts = [v.left, v.right]
+        elif isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.USub, gast.UAdd)):
+            parts = [v.operand]
+        elif isinstance(v, gast.Call) and not v.keywords and isinstance(
+                resolve(v.func), np.ufunc) and resolve(v.func).nout == 1 and \
+                len(v.args) == resolve(v.func).nin:
+            parts = list(v.args)  # an elementwise ufunc: the broadcast of its inputs
+        else:
+            return None
+        if not all(isinstance(p, gast.Name) or number(p) for p in parts):
+            return None
+        return [p for p in parts if isinstance(p, gast.Name)]
+
+    calls = [n for n in nodes if isinstance(n, gast.Call) and len(n.args) == 1
+             and not n.keywords and isinstance(n.func, gast.Attribute)
+             and resolve(n.func) in (np.shape, np.size)]
+    inside = {id(c.args[0]): c for c in calls}
+    for call in calls:
+        arg = call.args[0]
+        names = operands(arg)
+        if names is None and isinstance(arg, gast.Name) and stores.get(arg.id) == 1 and \
+                arg.id in defs and all(id(r) in inside for r in reads.get(arg.id, [])):
+            names = operands(defs[arg.id])
+            users = [inside[id(r)] for r in reads.get(arg.id, [])]
+            if names and len(names) > 1 and any(resolve(u.func) is np.size for u in users):
+                continue  # the size of a broadcast needs the value (or a product)
+        if not names or (len(names) > 1 and resolve(call.func) is np.size):
+            continue
+        np_base = call.func.value
+
+        def shape(n, base=np_base):
+            return A.call(gast.Attribute(value=A.deepcopy(base), attr="shape", ctx=gast.Load()),
+                          [A.load(n.id)])
+        if len(names) == 1:
+            call.args = [A.load(names[0].id)]
+        else:
+            call.func = gast.Attribute(value=A.deepcopy(np_base), attr="broadcast_shapes",
+                                       ctx=gast.Load())
+            call.args = [shape(n) for n in names]
+    return body

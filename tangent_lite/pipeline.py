@@ -18,13 +18,15 @@ import gast
 from . import analysis as AN
 from . import astutil as A
 from . import fence, frontend
+from . import runtime as _runtime
 from .emit import function_source
-from .errors import SourceError, TangentLiteError
+from .errors import SourceError
 from .linker import Linker
 from .naming import Names, names_in
 from .normalize import local_names, normalize
-from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs, inline_temps,
-                       merge_rebinds, zero_prop)
+from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs,
+                       fold_unit_seed, inline_temps, merge_rebinds, shapes_from_operands,
+                       zero_prop)
 from .forward import ZERO, Forward
 from .reverse import MARKER, Reverse
 
@@ -132,6 +134,7 @@ def build_forward(tr, name, optimize, entry=True, tangent_only=False):
     body = dce(heads + body + [ret])
     if optimize:
         body = fold_signs(inline_temps(merge_rebinds(body), tr.names.temps))
+    body = _unused_pops(body)
     leftover = [n for n in gast.walk(gast.Module(body=body, type_ignores=[]))
                 if isinstance(n, gast.Name) and n.id == ZERO]
     assert not leftover, "a symbolic zero was left in the generated code"
@@ -535,6 +538,8 @@ def build_entry(tr, name, mode, optimize, single=True):
     if mode == "vjp":
         seed_param = tr.names.exact("seed")
         seed_value = A.call(_helper(tr, "_seed"), [A.to_load(out), A.load(seed_param)])
+    elif mode == "grad" and optimize and _reduces_to_scalar(tr, out):
+        seed_value = A.const(1.0)  # no check needed, and the output need not be computed
     else:
         seed_value = A.call(_helper(tr, "_scalar_seed"), [A.to_load(out)])
     if mode == "value_and_grad":
@@ -566,22 +571,61 @@ def build_entry(tr, name, mode, optimize, single=True):
             arg = tr.names.exact(p + "_arg")
             keep.append(A.assign(A.store(arg), A.load(p)))
         results.append(A.call(A.deepcopy(like), [value, A.load(arg)]))
-    result = results[0] if single else gast.Tuple(elts=results, ctx=gast.Load())
+    if single:
+        result = results[0]
+    elif len(results) > 1:  # one cotangent may reach several arguments: separate arrays
+        result = A.call(_helper(tr, "_distinct"), results)
+    else:
+        result = gast.Tuple(elts=results, ctx=gast.Load())
     if mode == "value_and_grad":
         result = gast.Tuple(elts=[out_expr, result], ctx=gast.Load())
     head = keep + ([A.assign(A.store(_tape(tr)), gast.List(elts=[], ctx=gast.Load()))] if used
                    else [])
     body = dce(head + fwd + bwd + [gast.Return(value=result)])
     if optimize:
+        body = dce(shapes_from_operands(body, lambda f: _resolve_callee(tr, f)))
         body = fold_signs(inline_temps(merge_rebinds(body), tr.names.temps))
+        if mode == "grad" and active_out:
+            body = dce(fold_unit_seed(body, tr.adj(out.id), lambda f: _resolve_callee(tr, f),
+                                      set(tr.names.adjoints.values()),
+                                      lambda: tr.linker.bind("_spread", _runtime.spread)))
     args = _arguments(tr.fdef)
     if seed_param is not None:
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,
                                    type_comment=None))
-        if args.defaults or args.kwonlyargs:
-            raise TangentLiteError("vjp of a function with default arguments is not supported "
-                                   "yet; pass every argument explicitly")
+        args.defaults = []  # the seed follows every positional argument
     return _function(name, args, body)
+
+
+def _resolve_callee(tr, func):
+    """The object a callee expression of generated code names, or None."""
+    if isinstance(func, gast.Name) and func.id in tr.linker.bindings:
+        obj = tr.linker.bindings[func.id]
+        return None if isinstance(obj, tuple) else obj
+    obj = tr.scope.resolve(func)
+    return None if obj is AN._MISSING else obj
+
+
+def _reduces_to_scalar(tr, out):
+    """``out`` is the result of ``np.sum(e)`` / ``np.mean(e)`` (or the methods) without
+    ``axis``: a scalar on every run, whose value the gradient may not need."""
+    import numpy as np
+    if not isinstance(out, gast.Name):
+        return False
+    body = gast.Module(body=tr.body, type_ignores=[])
+    n_stores = sum(1 for n in gast.walk(body) if isinstance(n, gast.Name) and n.id == out.id
+                   and isinstance(n.ctx, gast.Store))
+    defs = [s for s in AN.walk_stmts(tr.body) if isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name) and s.targets[0].id == out.id]
+    if n_stores != 1 or len(defs) != 1:
+        return False
+    v = defs[0].value
+    if not isinstance(v, gast.Call) or v.keywords or len(v.args) > 1:
+        return False
+    if isinstance(v.func, gast.Attribute) and isinstance(v.func.value, gast.Name) and \
+            v.func.value.id in tr.locals:
+        return not v.args and v.func.attr in ("sum", "mean")
+    return len(v.args) == 1 and tr.scope.resolve(v.func) in (np.sum, np.mean)
 
 
 def _assigned(stmts):
@@ -661,8 +705,12 @@ def module_source(functions, linker, header_lines=(), runtime_import=True):
             others.append(name)
     lines += imports
     if runtime and runtime_import:
-        parts = ", ".join(f"{o.__name__} as {n}" for n, o in runtime)
-        lines.append(f"from tangent_lite.runtime import {parts}")
+        parts = [f"{o.__name__} as {n}" for n, o in runtime]
+        line = "from tangent_lite.runtime import " + ", ".join(parts)
+        if len(line) > 100:  # one name a line, as a formatter would
+            line = "from tangent_lite.runtime import (\n" + "".join(
+                f"    {p},\n" for p in parts) + ")"
+        lines.append(line)
     elif runtime:
         lines.append("# helpers from tangent_lite.runtime: " + ", ".join(n for n, _ in runtime))
     if others:
@@ -726,6 +774,27 @@ def build(fn, mode, wrt_names, optimize=True, single=None, known=None, of=None,
     gen = Generated(source, namespace, entry, builder.linker, src_functions, label)
     gen.callees = [key[0] for key in builder.memo]
     return gen
+
+
+def _unused_pops(body):
+    """``v = lst.pop()`` whose ``v`` is never read becomes ``lst.pop()``: the pop must
+    stay (the list is a stack), the name need not."""
+    read = A.reads(gast.Module(body=body, type_ignores=[]))
+
+    def fix(stmts):
+        out = []
+        for st in stmts:
+            v = getattr(st, "value", None)
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and \
+                    st.targets[0].id not in read and isinstance(v, gast.Call) and \
+                    isinstance(v.func, gast.Attribute) and v.func.attr == "pop":
+                st = A.expr_stmt(v, A.origin_of(st))
+            for field in ("body", "orelse"):
+                if getattr(st, field, None):
+                    setattr(st, field, fix(getattr(st, field)))
+            out.append(st)
+        return out
+    return fix(body)
 
 
 def _is_generated(fn):

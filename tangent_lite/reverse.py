@@ -71,6 +71,7 @@ def accum(adj, contribution, linear_in, *, origin, copy=False, add=False, linker
 class Folder(gast.NodeTransformer):
     """Evaluate what a substituted rule template computes from constants only."""
 
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
         if isinstance(node.left, gast.Constant) and isinstance(node.right, gast.Constant):
@@ -90,6 +91,14 @@ class Folder(gast.NodeTransformer):
         # ``**`` cannot raise once the primal x ** y did not, so x ** 3 keeps reading
         # 3 * x ** 2 and x ** 2 reads 2 * x.
         self.generic_visit(node)
+        # f(a, *(b, c)) -> f(a, b, c): a rule's *args bound to the call's arguments
+        args = []
+        for a in node.args:
+            if isinstance(a, gast.Starred) and isinstance(a.value, (gast.Tuple, gast.List)):
+                args.extend(a.value.elts)
+            else:
+                args.append(a)
+        node.args = args
         f = node.func
         if isinstance(f, gast.Attribute) and f.attr == "power" and getattr(
                 f.value, "tl_numpy", False) and len(node.args) == 2 and not node.keywords:
@@ -548,7 +557,8 @@ class Reverse:
                 spread = [A.assign(A.store(g), A.call(self.np_attr("broadcast_to"),
                                                       [A.load(g), shape]), origin)]
             extra_fwd, bwd = self.adjoint_of(name, s.value, s, origin)
-            if g in self.maybe_uniform and not spread:
+            if g in self.maybe_uniform and not spread and not isinstance(s.value, gast.Subscript):
+                # (an indexed value's adjoint is made dense: it is never uniform)
                 for n in self.diff_names(s.value):
                     self.maybe_uniform.add(self.adj(n))
             bwd = spread + bwd
@@ -744,7 +754,7 @@ class Reverse:
         out = []
         if ret is None:  # the rule is called, not inlined
             fdef = None
-            fname = self.linker.bind(getattr(rule.template, "__name__", "rule"), rule.template)
+            fname = self.linker.bind(rule_function_name(rule), rule.template)
             callargs = [A.load(g), A.load(ans)] + [A.deepcopy(n) for n in slots]
             ret = A.call(_linked(fname), callargs)
             pre = []
@@ -993,6 +1003,16 @@ class _AdjointRename(gast.NodeTransformer):
             return gast.copy_location(gast.Assign(targets=[t], value=value, type_comment=None),
                                       node)
         return node
+
+
+def rule_function_name(rule):
+    """The name a rule that is called (not inlined) gets in generated code: its own, or
+    one made from the primal's for a lambda."""
+    name = getattr(rule.template, "__name__", "")
+    if name.isidentifier():
+        return name
+    base = "".join(c if c.isalnum() else "_" for c in rule.name.split(".")[-1]).strip("_")
+    return f"{base or 'rule'}_rule"
 
 
 def _popped_list(st):

@@ -110,6 +110,18 @@ def copy(v):
     return v
 
 
+def spread(e, shape, fresh=False):
+    """``np.broadcast_to(1.0, shape) * e`` without the product: a read-only view of
+    ``e`` as floats, of the broadcast shape; ``e`` itself when it is a new array
+    (``fresh``) that has that shape already."""
+    if not (isinstance(e, np.ndarray) and e.dtype.kind in "fc"):
+        e = np.asarray(e, dtype=float)
+    target = np.broadcast_shapes(e.shape, tuple(shape))
+    if fresh and e.shape == target:
+        return e
+    return np.broadcast_to(e, target)
+
+
 def scalar_seed(ans):
     """The seed 1.0 of a gradient; the output must be a scalar."""
     if ans is None:
@@ -179,7 +191,7 @@ def extremum_grad(g, ans, x, axis=None, keepdims=False):
         ans = np.expand_dims(ans, axis)
         g = np.expand_dims(g, axis)
     mask = x == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True)
+    return mask * (g / np.sum(mask, axis=axis, keepdims=True))  # one pass over x's size
 
 
 def extremum_jvp(ans, x, dx, axis=None, keepdims=False):
@@ -452,12 +464,16 @@ def inner_grad(g, x, y, wrt_y=False):
 
 def inside(x, lo, hi):
     """1 where ``np.clip`` passes ``x`` through (bounds included), else 0."""
-    mask = np.ones(np.shape(x))
-    if lo is not None:
-        mask = mask * (x >= lo)
-    if hi is not None:
-        mask = mask * (x <= hi)
-    return mask
+    if lo is None and hi is None:
+        return np.ones(np.shape(x))
+    if lo is None:
+        mask = np.less_equal(x, hi)
+    elif hi is None:
+        mask = np.greater_equal(x, lo)
+    else:
+        mask = np.greater_equal(x, lo)
+        mask = mask & np.less_equal(x, hi)
+    return np.asarray(mask, dtype=float)
 
 
 def vstack_grad(g, arrays):
@@ -612,6 +628,446 @@ def pinv_grad(g, ans, a):
     return (-pt @ gt @ pt
             + (eye_m - a @ p).T @ np.swapaxes(gt, -1, -2) @ p @ pt
             + pt @ p @ np.swapaxes(gt, -1, -2) @ (eye_n - p @ a).T)
+
+
+# ---------------------------------------------------------------- helpers of rules/more.py
+
+
+def _lanes(x, axis):
+    """``x`` with ``axis`` moved last (flattened when ``axis`` is None)."""
+    x = np.asarray(x, dtype=float)
+    if axis is None:
+        return x.reshape(1, -1)
+    return np.moveaxis(x, axis, -1)
+
+
+def _unlanes(out, x, axis):
+    if axis is None:
+        return out.reshape(np.shape(x))
+    return np.moveaxis(out, -1, axis)
+
+
+def _lane_g(g, x, axis, keepdims):
+    """The cotangent of a reduction over ``axis`` shaped like ``_lanes(x)[..., 0]``."""
+    if axis is None:
+        return np.reshape(g, (1,))
+    if keepdims:
+        g = np.squeeze(g, axis)
+    return np.asarray(g, dtype=float)
+
+
+def cumprod_grad(g, ans, x, axis=None):
+    """Cotangent of ``np.cumprod(x, axis)``; exact also when ``x`` has zeros."""
+    xs = _lanes(x, axis)
+    gs = np.reshape(g, xs.shape) if axis is None else np.moveaxis(np.asarray(g, float), axis, -1)
+    ps = np.reshape(ans, xs.shape) if axis is None else np.moveaxis(np.asarray(ans), axis, -1)
+    zero = np.any(xs == 0, axis=-1, keepdims=True)
+    safe = np.where(xs == 0, 1.0, xs)
+    # lanes without zeros: dx_i = sum_{j >= i} g_j ans_j / x_i
+    out = np.flip(np.cumsum(np.flip(gs * ps, -1), -1), -1) / safe
+    if np.any(zero):
+        n = xs.shape[-1]
+        for lane in zip(*np.nonzero(zero[..., 0])):
+            xl, gl = xs[lane], gs[lane]
+            res = np.zeros(n)
+            for i in range(n):
+                others = xl.copy()
+                others[i] = 1.0
+                res[i] = np.sum(gl[i:] * np.cumprod(others)[i:])
+            out[lane] = res
+    return _unlanes(out, x, axis)
+
+
+def sort_grad(g, x, axis=-1):
+    """Cotangent of ``np.sort(x, axis)``: ``g`` sent back through the permutation."""
+    if axis is None:
+        order = np.argsort(np.ravel(x), kind="stable")
+        out = np.zeros(np.size(x))
+        out[order] = np.ravel(g)
+        return out.reshape(np.shape(x))
+    order = np.argsort(x, axis=axis, kind="stable")
+    out = np.zeros(np.shape(x))
+    np.put_along_axis(out, order, np.asarray(g, dtype=float), axis=axis)
+    return out
+
+
+def median_grad(g, x, axis=None, keepdims=False):
+    """Cotangent of ``np.median``: the middle entry, or half to each of the two middle ones."""
+    xs = _lanes(x, axis)
+    gs = _lane_g(g, x, axis, keepdims)
+    n = xs.shape[-1]
+    w = np.zeros(n)
+    if n % 2:
+        w[n // 2] = 1.0
+    else:
+        w[n // 2 - 1] = w[n // 2] = 0.5
+    order = np.argsort(xs, axis=-1, kind="stable")
+    out = np.zeros(xs.shape)
+    np.put_along_axis(out, order, gs[..., None] * w, axis=-1)
+    return _unlanes(out, x, axis)
+
+
+def nanvar_grad(g, x, axis=None, ddof=0, keepdims=False):
+    """Cotangent of ``np.nanvar``: NaN entries get 0."""
+    x = np.asarray(x, dtype=float)
+    ok = ~np.isnan(x)
+    n = np.sum(ok, axis=axis, keepdims=True)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    dev = np.where(ok, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
+    return g * 2.0 * dev / (n - ddof)
+
+
+def average_grad(g, a, axis=None, weights=None, keepdims=False, wrt_weights=False,
+                 returned=False):
+    """Cotangent of ``a`` (or of ``weights``) in ``np.average(a, axis, weights)``."""
+    if returned:
+        raise ValueError("the average rule does not cover returned=True; compute the sum "
+                         "of the weights with np.sum")
+    a = np.asarray(a, dtype=float)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    if weights is None:
+        axes = range(a.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+        n = int(np.prod([a.shape[i] for i in axes]))
+        return None if wrt_weights else np.broadcast_to(g / n, a.shape)
+    w = np.asarray(weights, dtype=float)
+    if w.shape != a.shape:  # 1-D weights along axis
+        shape = [1] * a.ndim
+        shape[axis] = w.size
+        wb = w.reshape(shape)
+    else:
+        wb = w
+    sw = np.sum(np.broadcast_to(wb, a.shape), axis=axis, keepdims=True)
+    if not wrt_weights:
+        return np.broadcast_to(g * wb / sw, a.shape)
+    avg = np.sum(a * wb, axis=axis, keepdims=True) / sw
+    full = g * (a - avg) / sw
+    if w.shape == a.shape:
+        return full
+    return np.sum(full, axis=tuple(i for i in range(a.ndim) if i != axis)).reshape(w.shape)
+
+
+def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
+    """Cotangent of ``np.diagonal(a, offset, axis1, axis2)``: ``g`` on that diagonal."""
+    out = np.zeros(np.shape(a))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    n = np.shape(g)[-1]
+    rows = np.arange(n) + max(-offset, 0)
+    cols = np.arange(n) + max(offset, 0)
+    view[..., rows, cols] = g
+    return out
+
+
+def trace_grad(g, a, offset=0, axis1=0, axis2=1):
+    """Cotangent of ``np.trace(a, offset, axis1, axis2)`` (no in-place update, so that
+    generated code calling it can be differentiated again)."""
+    shape = np.shape(a)
+    n, m = shape[axis1], shape[axis2]
+    eye = np.eye(n, m, offset)
+    out = np.expand_dims(np.asarray(g, dtype=float), (-2, -1)) * eye
+    return np.moveaxis(out, (-2, -1), (axis1 % len(shape), axis2 % len(shape)))
+
+
+def split_pieces_grad(g, pieces, axis=0):
+    """Cotangent of the array cut by ``np.split``/``array_split``/``hsplit``… into ``pieces``."""
+    return np.concatenate([np.zeros(np.shape(p)) + gi for p, gi in zip(pieces, g)], axis)
+
+
+def column_stack_grad(g, arrays):
+    """Cotangents of the pieces of ``np.column_stack(arrays)`` (1-D pieces are columns)."""
+    sizes = [np.shape(a)[1] if np.ndim(a) > 1 else 1 for a in arrays]
+    parts = np.split(g, np.cumsum(sizes)[:-1], axis=1)
+    return Cotangents(np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
+
+
+def dstack_grad(g, arrays):
+    """Cotangents of the pieces of ``np.dstack(arrays)``."""
+    sizes = [np.shape(a)[2] if np.ndim(a) > 2 else 1 for a in arrays]
+    parts = np.split(g, np.cumsum(sizes)[:-1], axis=2)
+    return Cotangents(np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays))
+
+
+def append_grad(g, arr, values, axis=None, wrt_values=False):
+    """Cotangent of ``arr`` (or ``values``) in ``np.append(arr, values, axis)``."""
+    if axis is None:
+        n = np.size(arr)
+        part = np.ravel(g)[n:] if wrt_values else np.ravel(g)[:n]
+        return np.reshape(part, np.shape(values) if wrt_values else np.shape(arr))
+    n = np.shape(arr)[axis]
+    index = [slice(None)] * np.ndim(g)
+    index[axis] = slice(n, None) if wrt_values else slice(0, n)
+    return g[tuple(index)]
+
+
+def take_along_axis_grad(g, x, indices, axis=-1):
+    """Cotangent of ``np.take_along_axis(x, indices, axis)``; repeated indices accumulate."""
+    out = np.zeros(np.shape(x))
+    if axis is None:
+        np.add.at(out.reshape(-1), np.ravel(indices), np.ravel(g))
+        return out
+    nd = out.ndim
+    axis = axis % nd
+    shape = np.broadcast_shapes(np.shape(indices), tuple(
+        1 if i == axis else n for i, n in enumerate(out.shape)))
+    index = []
+    for i in range(nd):
+        if i == axis:
+            index.append(np.broadcast_to(indices, shape))
+        else:
+            r = np.arange(shape[i]).reshape([-1 if j == i else 1 for j in range(nd)])
+            index.append(np.broadcast_to(r, shape))
+    np.add.at(out, tuple(index), np.broadcast_to(g, shape))
+    return out
+
+
+def choose_grad(g, a, choices):
+    """Cotangents of the ``choices`` of ``np.choose(a, choices)``."""
+    return Cotangents(unbroadcast(np.where(a == k, g, 0.0), c) for k, c in enumerate(choices))
+
+
+def select_grad(g, condlist, choicelist, default=0):
+    """Cotangents ``(None, choices, default)`` of ``np.select``: the first true condition wins."""
+    taken = np.zeros(np.shape(g), dtype=bool)
+    parts = []
+    for c, x in zip(condlist, choicelist):
+        pick = np.logical_and(c, ~taken)
+        parts.append(unbroadcast(np.where(pick, g, 0.0), x))
+        taken = taken | pick
+    return None, Cotangents(parts), unbroadcast(np.where(taken, 0.0, g), default)
+
+
+def compress_grad(g, condition, a, axis=None):
+    """Cotangent of ``np.compress(condition, a, axis)`` (and of ``np.extract``)."""
+    out = np.zeros(np.shape(a))
+    keep = np.nonzero(np.ravel(condition))[0]
+    if axis is None:
+        out.reshape(-1)[keep] = g
+        return out
+    index = [slice(None)] * out.ndim
+    index[axis] = keep
+    out[tuple(index)] = g
+    return out
+
+
+def unique_grad(g, x):
+    """Cotangent of ``np.unique(x)``: a value repeated in ``x`` shares its cotangent evenly."""
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    inverse = np.ravel(inverse)
+    return np.reshape(np.asarray(g, float)[inverse] / counts[inverse], np.shape(x))
+
+
+def meshgrid_grad(g, xs, indexing="xy"):
+    """Cotangents of the inputs of ``np.meshgrid(*xs, indexing=...)``."""
+    n = len(xs)
+    out = []
+    for k, (gk, x) in enumerate(zip(g, xs)):
+        if np.ndim(gk) == 0:
+            out.append(np.zeros(np.shape(x)) + gk * (np.size(g[0]) // max(np.size(x), 1)))
+            continue
+        axis = k
+        if indexing == "xy" and n > 1 and k < 2:
+            axis = 1 - k
+        others = tuple(i for i in range(np.ndim(gk)) if i != axis)
+        out.append(np.reshape(np.sum(gk, axis=others), np.shape(x)))
+    return tuple(out)
+
+
+def vecdot_grad(g, x, y, axis=-1):
+    """Cotangent of ``x`` in ``np.vecdot(x, y, axis)`` (before undoing broadcasting)."""
+    return np.expand_dims(g, axis) * np.conj(y)
+
+
+def multi_dot_grad(g, arrays):
+    """Cotangents of the matrices of ``np.linalg.multi_dot(arrays)``."""
+    mats = [np.asarray(a, dtype=float) for a in arrays]
+    first_1d, last_1d = mats[0].ndim == 1, mats[-1].ndim == 1
+    if first_1d:
+        mats[0] = mats[0][None, :]
+    if last_1d:
+        mats[-1] = mats[-1][:, None]
+    gm = np.asarray(g, dtype=float)
+    gm = gm.reshape(mats[0].shape[0], mats[-1].shape[1])
+    n = len(mats)
+    left = [np.eye(mats[0].shape[0])]
+    for m in mats[:-1]:
+        left.append(left[-1] @ m)
+    right = [np.eye(mats[-1].shape[1])]
+    for m in mats[:0:-1]:
+        right.append(m @ right[-1])
+    right = right[::-1]
+    return Cotangents(np.reshape(left[k].T @ gm @ right[k].T, np.shape(arrays[k]))
+                      for k in range(n))
+
+
+def matrix_power_grad(g, a, n):
+    """Cotangent of ``np.linalg.matrix_power(a, n)``."""
+    a = np.asarray(a, dtype=float)
+    if n < 0:
+        b = np.linalg.inv(a)
+        gb = matrix_power_grad(g, b, -n)
+        bt = np.swapaxes(b, -1, -2)
+        return -bt @ gb @ bt
+    if n == 0:
+        return np.zeros(a.shape)
+    at = np.swapaxes(a, -1, -2)
+    powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ at)
+    out = np.zeros(a.shape)
+    for k in range(n):
+        out = out + powers[k] @ g @ powers[n - 1 - k]
+    return out
+
+
+def _lower_part(s, uplo="L"):
+    """The cotangent of a symmetric-matrix input that NumPy reads from one triangle only."""
+    st = np.swapaxes(s, -1, -2)
+    n = s.shape[-1]
+    tri = np.tril(np.ones((n, n)), -1) if uplo == "L" else np.triu(np.ones((n, n)), 1)
+    return s * np.eye(n) + (s + st) * tri
+
+
+def cholesky_grad(g, L):
+    """Cotangent of ``np.linalg.cholesky(a)`` (NumPy reads the lower triangle of ``a``)."""
+    n = L.shape[-1]
+    linv = np.linalg.inv(L)
+    p = np.swapaxes(L, -1, -2) @ g
+    phi = np.tril(p) * (1.0 - 0.5 * np.eye(n))
+    s = np.swapaxes(linv, -1, -2) @ phi @ linv
+    return _lower_part(0.5 * (s + np.swapaxes(s, -1, -2)))
+
+
+def eigh_grad(g, ans, uplo="L"):
+    """Cotangent of ``np.linalg.eigh(a)``; eigenvalues must be distinct for ``v``'s part."""
+    w, v = ans
+    gw, gv = g
+    n = w.shape[-1]
+    vt = np.swapaxes(v, -1, -2)
+    s = (v * np.asarray(gw, dtype=float)[..., None, :]) @ vt
+    if np.any(gv):
+        gv = np.broadcast_to(gv, v.shape)
+        diff = w[..., None, :] - w[..., :, None]
+        f = (1.0 - np.eye(n)) / (diff + np.eye(n))
+        s = s + v @ (f * (vt @ gv)) @ vt
+    return _lower_part(0.5 * (s + np.swapaxes(s, -1, -2)), uplo)
+
+
+def eigvalsh_grad(g, a, uplo="L"):
+    """Cotangent of ``np.linalg.eigvalsh(a)``."""
+    w, v = np.linalg.eigh(a, uplo)
+    s = (v * np.asarray(g, dtype=float)[..., None, :]) @ np.swapaxes(v, -1, -2)
+    return _lower_part(s, uplo)
+
+
+def qr_grad(g, ans, a, mode="reduced"):
+    """Cotangent of ``np.linalg.qr(a)`` (reduced, ``a`` with at least as many rows as columns)."""
+    if mode != "reduced":
+        raise ValueError("the qr rule covers mode='reduced'")
+    q, r = ans
+    gq, gr = g
+    m, n = np.shape(a)[-2:]
+    if m < n:
+        raise ValueError("the qr rule covers matrices with at least as many rows as columns")
+    gq = np.broadcast_to(gq, np.shape(q))
+    gr = np.broadcast_to(gr, np.shape(r))
+    mm = r @ np.swapaxes(gr, -1, -2) - np.swapaxes(gq, -1, -2) @ q
+    low = np.tril(mm, -1)
+    sym = low + np.swapaxes(low, -1, -2) + mm * np.eye(n)
+    b = gq + q @ sym
+    # b @ r^-T
+    out = np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
+    return out
+
+
+def svd_grad(g, ans, a, full_matrices=True, compute_uv=True):
+    """Cotangent of ``np.linalg.svd(a)`` (distinct nonzero singular values for u and vh)."""
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    if not compute_uv:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return (u * np.asarray(g, dtype=float)[..., None, :]) @ vh
+    if full_matrices and m != n:
+        raise ValueError("the svd rule covers full_matrices=False (or square matrices)")
+    u, s, vh = ans
+    gu, gs, gvh = g
+    gu = np.broadcast_to(gu, np.shape(u))
+    gs = np.broadcast_to(gs, np.shape(s))
+    gvh = np.broadcast_to(gvh, np.shape(vh))
+    v = np.swapaxes(vh, -1, -2)
+    gv = np.swapaxes(gvh, -1, -2)
+    eye = np.eye(k)
+    s2 = s * s
+    f = (1.0 - eye) / (s2[..., None, :] - s2[..., :, None] + eye)
+    utgu = np.swapaxes(u, -1, -2) @ gu
+    vtgv = np.swapaxes(v, -1, -2) @ gv
+    t = (f * (utgu - np.swapaxes(utgu, -1, -2))) * s[..., None, :]
+    t = t + eye * gs[..., :, None]
+    t = t + s[..., :, None] * (f * (vtgv - np.swapaxes(vtgv, -1, -2)))
+    out = u @ t @ vh
+    if m < n:
+        proj = np.eye(n) - v @ vh
+        out = out + (u / s[..., None, :]) @ np.swapaxes(gv, -1, -2) @ proj
+    elif m > n:
+        proj = np.eye(m) - u @ np.swapaxes(u, -1, -2)
+        out = out + proj @ gu @ (vh / s[..., :, None])
+    return out
+
+
+def lstsq_grad(g, ans, a, b):
+    """Cotangents ``(a, b, None)`` of ``np.linalg.lstsq(a, b)`` for ``a`` of full column rank."""
+    x, res, rank, sv = ans
+    gx, gres, _, gsv = g
+    a = np.asarray(a, dtype=float)
+    m, n = a.shape
+    if rank < n:
+        raise ValueError("the lstsq rule needs a matrix of full column rank")
+    vec = np.ndim(b) == 1
+    x2 = x[:, None] if vec else x
+    b2 = np.asarray(b, dtype=float)[:, None] if vec else np.asarray(b, dtype=float)
+    gx2 = np.reshape(np.broadcast_to(gx, np.shape(x)), x2.shape)
+    r = b2 - a @ x2
+    z = np.linalg.solve(a.T @ a, gx2)
+    ga = r @ z.T - (a @ z) @ x2.T
+    gb = a @ z
+    if np.size(res) and np.any(gres):
+        gr = np.broadcast_to(gres, np.shape(res)).reshape(1, -1)
+        ga = ga - 2.0 * (r * gr) @ x2.T
+        gb = gb + 2.0 * r * gr
+    if np.any(gsv):
+        u, _, vh = np.linalg.svd(a, full_matrices=False)
+        ga = ga + (u * np.broadcast_to(gsv, np.shape(sv))) @ vh
+    return ga, (gb[:, 0] if vec else gb), None
+
+
+def diff_grad(g, x, n=1, axis=-1):
+    """Cotangent of ``np.diff(x, n, axis)``: the adjoint of differencing, ``n`` times."""
+    g = np.asarray(g, dtype=float)
+    for _ in range(n):
+        pad = [(0, 0)] * g.ndim
+        pad[axis] = (1, 0)
+        left = np.pad(g, pad)
+        pad[axis] = (0, 1)
+        g = left - np.pad(g, pad)
+    return np.reshape(g, np.shape(x))
+
+
+def convolve_grad(g, a, v, mode="full", wrt_v=False):
+    """Cotangent of ``a`` (or ``v``) in ``np.convolve(a, v, mode)``."""
+    a, v = np.ravel(a), np.ravel(v)
+    n, m = a.size, v.size
+    full = np.zeros(n + m - 1)
+    if mode == "full":
+        start = 0
+    elif mode == "same":
+        start = (min(n, m) - 1) // 2
+    elif mode == "valid":
+        start = min(n, m) - 1
+    else:
+        raise ValueError("unknown convolve mode %r" % (mode,))
+    full[start:start + np.size(g)] = np.ravel(g)
+    other = a if wrt_v else v
+    return np.correlate(full, other, mode="valid")
 
 
 def seq_sum_jvp(dxs, xs):
@@ -782,6 +1238,248 @@ def seq_sum_grad_vjp(G, g, xs):
 def stack_adjoint(lst):
     """The adjoint of a list used as a stack: one zero per entry still on it."""
     return [0.0] * len(lst)
+
+
+# ---------------------------------------------------------------- forward helpers (more_jvps.py)
+
+
+def _tangent_array(dx, x):
+    """A tangent as a float array of ``x``'s shape (a zero tangent may come as 0.0)."""
+    return np.broadcast_to(np.asarray(dx, dtype=float), np.shape(x))
+
+
+def cumprod_jvp(ans, x, dx, axis=None):
+    """Tangent of ``np.cumprod(x, axis)``; exact also when ``x`` has zeros."""
+    xs = _lanes(x, axis)
+    ds = _lanes(_tangent_array(dx, x), axis)
+    ps = _lanes(ans, axis) if axis is not None else np.reshape(ans, xs.shape)
+    safe = np.where(xs == 0, 1.0, xs)
+    out = ps * np.cumsum(ds / safe, axis=-1)
+    zero = np.any(xs == 0, axis=-1)
+    if np.any(zero):
+        n = xs.shape[-1]
+        for lane in zip(*np.nonzero(zero)):
+            xl, dl = xs[lane], ds[lane]
+            res = np.zeros(n)
+            for i in range(n):
+                others = xl.copy()
+                others[i] = 1.0
+                res[i:] += dl[i] * np.cumprod(others)[i:]
+            out[lane] = res
+    return _unlanes(out, x, axis) if axis is not None else out.reshape(-1)
+
+
+def median_jvp(x, dx, axis=None, keepdims=False):
+    """Tangent of ``np.median``: the middle entry's (the mean of the two middle ones')."""
+    xs = _lanes(x, axis)
+    ds = _lanes(_tangent_array(dx, x), axis)
+    n = xs.shape[-1]
+    order = np.argsort(xs, axis=-1, kind="stable")
+    picked = np.take_along_axis(ds, order, axis=-1)
+    mid = picked[..., n // 2] if n % 2 else 0.5 * (picked[..., n // 2 - 1] + picked[..., n // 2])
+    if axis is None:
+        return mid.reshape(np.shape(x)[:0] if not keepdims else (1,) * np.ndim(x))
+    return np.expand_dims(mid, axis) if keepdims else mid
+
+
+def nanvar_jvp(x, dx, axis=None, ddof=0, keepdims=False):
+    """Tangent of ``np.nanvar``: NaN entries carry none."""
+    x = np.asarray(x, dtype=float)
+    ok = ~np.isnan(x)
+    dev = np.where(ok, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
+    n = np.sum(ok, axis=axis, keepdims=keepdims)
+    return 2.0 * np.sum(dev * np.where(ok, dx, 0.0), axis=axis, keepdims=keepdims) / (n - ddof)
+
+
+def average_jvp(a, da, axis=None, weights=None, dweights=0.0, keepdims=False, returned=False):
+    """Tangent of ``np.average(a, axis, weights)``."""
+    if returned:
+        raise ValueError("the average rule does not cover returned=True; compute the sum "
+                         "of the weights with np.sum")
+    a = np.asarray(a, dtype=float)
+    da = _tangent_array(da, a)
+    if weights is None:
+        return np.mean(da, axis=axis, keepdims=keepdims)
+    w = np.asarray(weights, dtype=float)
+    dw = np.broadcast_to(np.asarray(dweights, dtype=float), w.shape)
+    if w.shape != a.shape:
+        shape = [1] * a.ndim
+        shape[axis] = w.size
+        w, dw = w.reshape(shape), dw.reshape(shape)
+    wb = np.broadcast_to(w, a.shape)
+    sw = np.sum(wb, axis=axis, keepdims=True)
+    avg = np.sum(a * wb, axis=axis, keepdims=True) / sw
+    out = np.sum(da * wb + (a - avg) * dw, axis=axis, keepdims=True) / sw
+    if keepdims:
+        return out
+    return np.squeeze(out, axis) if axis is not None else out.reshape(())
+
+
+def sort_jvp(x, dx, axis=-1):
+    """Tangent of ``np.sort(x, axis)``: ``dx`` through the sorting permutation."""
+    d = _tangent_array(dx, x)
+    if axis is None:
+        return np.ravel(d)[np.argsort(np.ravel(x), kind="stable")]
+    return np.take_along_axis(d, np.argsort(x, axis=axis, kind="stable"), axis=axis)
+
+
+def unique_jvp(x, dx):
+    """Tangent of ``np.unique(x)``: the mean tangent of the entries holding each value."""
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    out = np.zeros(counts.shape)
+    np.add.at(out, np.ravel(inverse), np.ravel(_tangent_array(dx, x)))
+    return out / counts
+
+
+def multi_dot_jvp(arrays, darrays):
+    """Tangent of ``np.linalg.multi_dot(arrays)``: one product per tangent."""
+    out = 0.0
+    for k, d in enumerate(darrays):
+        if np.ndim(d) == 0 and d == 0:
+            continue
+        parts = list(arrays)
+        parts[k] = _tangent_array(d, arrays[k])
+        out = out + np.linalg.multi_dot(parts)
+    return out if np.ndim(out) else out + np.zeros(np.shape(np.linalg.multi_dot(arrays)))
+
+
+def meshgrid_jvp(xs, dxs, sparse=False, indexing="xy"):
+    """Tangents of ``np.meshgrid(*xs)``: the grids of the tangents."""
+    return tuple(np.meshgrid(*[_tangent_array(d, x) for x, d in zip(xs, dxs)], sparse=sparse,
+                             indexing=indexing))
+
+
+def _sym_from_lower(d, uplo="L"):
+    """The symmetric matrix NumPy sees when it reads one triangle of ``d``."""
+    n = np.shape(d)[-1]
+    tri = np.tril(np.ones((n, n)), -1) if uplo == "L" else np.triu(np.ones((n, n)), 1)
+    off = d * tri
+    return d * np.eye(n) + off + np.swapaxes(off, -1, -2)
+
+
+def cholesky_jvp(L, da):
+    """Tangent of ``np.linalg.cholesky(a)`` (which reads the lower triangle of ``a``)."""
+    n = L.shape[-1]
+    linv = np.linalg.inv(L)
+    s = linv @ _sym_from_lower(_tangent_array(da, L)) @ np.swapaxes(linv, -1, -2)
+    return L @ (np.tril(s) * (1.0 - 0.5 * np.eye(n)))
+
+
+def eigh_jvp(ans, da, uplo="L"):
+    """Tangents ``(dw, dv)`` of ``np.linalg.eigh(a)`` (distinct eigenvalues for ``dv``)."""
+    w, v = ans
+    n = w.shape[-1]
+    vt = np.swapaxes(v, -1, -2)
+    p = vt @ _sym_from_lower(_tangent_array(da, v), uplo) @ v
+    dw = np.diagonal(p, axis1=-2, axis2=-1).copy()
+    diff = w[..., None, :] - w[..., :, None]
+    f = (1.0 - np.eye(n)) / (diff + np.eye(n))
+    return dw, v @ (f * p)
+
+
+def eigvalsh_jvp(a, da, uplo="L"):
+    """Tangent of ``np.linalg.eigvalsh(a)``."""
+    _, v = np.linalg.eigh(a, uplo)
+    p = np.swapaxes(v, -1, -2) @ _sym_from_lower(_tangent_array(da, a), uplo) @ v
+    return np.diagonal(p, axis1=-2, axis2=-1).copy()
+
+
+def qr_jvp(ans, a, da, mode="reduced"):
+    """Tangents ``(dq, dr)`` of ``np.linalg.qr(a)`` (reduced, at least as many rows)."""
+    if mode != "reduced":
+        raise ValueError("the qr rule covers mode='reduced'")
+    q, r = ans
+    m, n = np.shape(a)[-2:]
+    if m < n:
+        raise ValueError("the qr rule covers matrices with at least as many rows as columns")
+    da = _tangent_array(da, a)
+    rinv = np.linalg.inv(r)
+    c = np.swapaxes(q, -1, -2) @ da @ rinv
+    low = np.tril(c, -1)
+    omega = low - np.swapaxes(low, -1, -2)
+    dr = (c - omega) @ r
+    dq = da @ rinv - q @ (c - omega)
+    return dq, dr
+
+
+def svd_jvp(ans, a, da, full_matrices=True, compute_uv=True):
+    """Tangent of ``np.linalg.svd(a)`` (distinct nonzero singular values for u and vh)."""
+    m, n = np.shape(a)[-2:]
+    da = _tangent_array(da, a)
+    if not compute_uv:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return np.diagonal(np.swapaxes(u, -1, -2) @ da @ np.swapaxes(vh, -1, -2),
+                           axis1=-2, axis2=-1).copy()
+    if full_matrices and m != n:
+        raise ValueError("the svd rule covers full_matrices=False (or square matrices)")
+    u, s, vh = ans
+    v = np.swapaxes(vh, -1, -2)
+    k = min(m, n)
+    eye = np.eye(k)
+    p = np.swapaxes(u, -1, -2) @ da @ v
+    ds = np.diagonal(p, axis1=-2, axis2=-1).copy()
+    s2 = s * s
+    f = (1.0 - eye) / (s2[..., None, :] - s2[..., :, None] + eye)
+    sm = s[..., None, :]  # multiplies columns
+    du = u @ (f * (p * sm + s[..., :, None] * np.swapaxes(p, -1, -2)))
+    dv = v @ (f * (s[..., :, None] * p + np.swapaxes(p, -1, -2) * sm))
+    if m > n:
+        du = du + (np.eye(m) - u @ np.swapaxes(u, -1, -2)) @ da @ v / sm
+    elif m < n:
+        dv = dv + (np.eye(n) - v @ vh) @ np.swapaxes(da, -1, -2) @ u / sm
+    return du, ds, np.swapaxes(dv, -1, -2)
+
+
+def matrix_power_jvp(a, da, n):
+    """Tangent of ``np.linalg.matrix_power(a, n)``."""
+    a = np.asarray(a, dtype=float)
+    da = _tangent_array(da, a)
+    if n < 0:
+        b = np.linalg.inv(a)
+        return matrix_power_jvp(b, -b @ da @ b, -n)
+    if n == 0:
+        return np.zeros(a.shape)
+    powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    out = np.zeros(a.shape)
+    for k in range(n):
+        out = out + powers[k] @ da @ powers[n - 1 - k]
+    return out
+
+
+def lstsq_jvp(ans, a, b, da, db):
+    """Tangents of ``np.linalg.lstsq(a, b)`` for ``a`` of full column rank:
+    the solution, the residuals and the singular values (the rank has none)."""
+    x, res, rank, sv = ans
+    a = np.asarray(a, dtype=float)
+    m, n = a.shape
+    if rank < n:
+        raise ValueError("the lstsq rule needs a matrix of full column rank")
+    da = _tangent_array(da, a)
+    db = _tangent_array(db, b)
+    vec = np.ndim(b) == 1
+    x2 = x[:, None] if vec else x
+    b2 = np.asarray(b, dtype=float)[:, None] if vec else np.asarray(b, dtype=float)
+    db2 = db[:, None] if vec else db
+    r = b2 - a @ x2
+    dx = np.linalg.solve(a.T @ a, da.T @ r + a.T @ (db2 - da @ x2))
+    dr = db2 - da @ x2 - a @ dx
+    dres = 2.0 * np.sum(r * dr, axis=0) if np.size(res) else np.zeros(np.shape(res))
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    dsv = np.diagonal(u.T @ da @ vh.T).copy()
+    return (dx[:, 0] if vec else dx), dres, 0.0, dsv
+
+
+def choose_jvp(a, dchoices, choices):
+    """Tangent of ``np.choose(a, choices)``."""
+    return np.choose(a, [_tangent_array(d, c) for d, c in zip(dchoices, choices)])
+
+
+def select_jvp(condlist, dchoicelist, choicelist, ddefault=0.0):
+    """Tangent of ``np.select(condlist, choicelist, default)``."""
+    return np.select(condlist, [np.asarray(d, dtype=float) for d in dchoicelist],
+                     np.asarray(ddefault, dtype=float))
 
 
 def std_jvp(ans, x, dx, axis=None, ddof=0, keepdims=False):
@@ -1164,18 +1862,6 @@ def einsum_grads_vjp(G, g, subscripts, operands):
     return fit(gg, g), ops
 
 
-def trace_grad(g, x, offset=0, axis1=0, axis2=1):
-    """Cotangent of ``np.trace(x, offset, axis1, axis2)``: ``g`` on that diagonal of each
-    matrix (``g`` has the shape of ``x`` without ``axis1`` and ``axis2``)."""
-    shape = np.shape(x)
-    nd = len(shape)
-    a1, a2 = axis1 % nd, axis2 % nd
-    eye = np.eye(shape[a1], shape[a2], offset)
-    full = [1] * nd
-    full[a1], full[a2] = shape[a1], shape[a2]
-    diag = np.reshape(eye if a1 < a2 else eye.T, full)
-    return np.expand_dims(g, (a1, a2)) * diag
-
 
 def _pair(P):
     """The two cotangents of a pair-valued helper's output (a zero gives two zeros)."""
@@ -1242,3 +1928,60 @@ def pinv_grad_vjp(W, g, ans, a):
           + p @ g.T @ D @ W.T + p @ W @ D.T @ g - a.T @ cA.T - cD.T @ a.T)
     ca = -cA.T @ pt - pt @ cD.T
     return cg, cp, ca
+
+
+def pow_exponent_jvp(dy, ans, x):
+    """The exponent's term of the tangent of ``x ** y``: ``dy * ans * log(x)``, and 0
+    where ``dy`` is 0 (a zero tangent passed at run time, at a base where the log is
+    not real)."""
+    term = dy * ans * np.log(np.where(x == 0, 1.0, x))
+    return np.where(dy == 0, 0.0, term)[()]  # [()]: a scalar stays a scalar
+
+
+def distinct(*grads):
+    """The gradients of several arguments as separate arrays: one that shares memory with
+    an earlier one (both came from one cotangent, as in ``x + y``) is copied."""
+    out = []
+    for g in grads:
+        if isinstance(g, np.ndarray) and any(
+                isinstance(h, np.ndarray) and np.may_share_memory(g, h) for h in out):
+            g = g.copy()
+        out.append(g)
+    return tuple(out)
+
+
+def sort_grad_vjp(G, g, x, axis=-1):
+    """Cotangent of ``g`` in ``sort_grad(g, x, axis)``: ``G`` read through the sorting
+    permutation (the transpose of sending ``g`` back through it)."""
+    if axis is None:
+        order = np.argsort(np.ravel(x), kind="stable")
+        return fit(np.ravel(np.broadcast_to(G, np.shape(x)))[order], g)
+    order = np.argsort(x, axis=axis, kind="stable")
+    return fit(np.take_along_axis(np.broadcast_to(G, np.shape(x)), order, axis=axis), g)
+
+
+def median_grad_vjp(G, g, x, axis=None, keepdims=False):
+    """Cotangent of ``g`` in ``median_grad(g, x, axis, keepdims)``: the middle entry (or the
+    mean of the two middle ones) of ``G`` in the order that sorts ``x``."""
+    xs = _lanes(x, axis)
+    Gs = _lanes(np.broadcast_to(G, np.shape(x)), axis)
+    n = xs.shape[-1]
+    w = np.zeros(n)
+    if n % 2:
+        w[n // 2] = 1.0
+    else:
+        w[n // 2 - 1] = w[n // 2] = 0.5
+    order = np.argsort(xs, axis=-1, kind="stable")
+    lane = np.sum(np.take_along_axis(Gs, order, axis=-1) * w, axis=-1)
+    if axis is None:
+        return fit(lane[0], g)
+    return fit(np.expand_dims(lane, axis) if keepdims else lane, g)
+
+
+def take_along_axis_grad_vjp(G, g, x, indices, axis=-1):
+    """Cotangent of ``g`` in ``take_along_axis_grad(g, x, indices, axis)``: ``G`` gathered
+    at the indices again."""
+    G = np.broadcast_to(G, np.shape(x))
+    if axis is None:
+        return fit(np.take_along_axis(np.ravel(G), np.ravel(indices), None), g)
+    return fit(np.take_along_axis(G, np.asarray(indices), axis), g)

@@ -342,10 +342,48 @@ CASES = [
            array=False, probe=(0.3, 0.4)),
 ]
 
-# primitives with a forward rule only (no reverse rule to sweep in tests/test_robustness.py)
-FORWARD_ONLY = [
+# rules of tangent_lite/rules/more.py
+CASES += [
+    binary("np.logaddexp2", "np.logaddexp2(a, b)",
+           lambda a, b: mp.log(mp.power(2, a) + mp.power(2, b), 2),
+           lambda a, b: (1 / (1 + mp.power(2, b - a)), 1 / (1 + mp.power(2, a - b))),
+           PAIRS + [(0.0, 0.0), (1100.0, -1100.0), (-1100.0, 1100.0), (1e300, -1e300),
+                    (-1074.0, -1074.0), (30.0, 0.0)]),
+    binary("np.float_power", "np.float_power(a, b)", mp.power,
+           lambda a, b: (_pow_dx(a, b), _pow_dy(a, b)), POW_PAIRS),
     unary("np.positive", "np.positive(x)", lambda x: x, lambda x: mpf(1), ALL),
+    unary("np.conjugate", "np.conjugate(x)", lambda x: x, lambda x: mpf(1), ALL),
+    binary("np.fmax", "np.fmax(a, b)", max, lambda a, b: (_tie(a, b, True), _tie(b, a, True)),
+           PAIRS + [(0.0, -0.0), (1e-300, 1e-300)], probe=(0.5, 0.2)),
+    binary("np.fmin", "np.fmin(a, b)", min, lambda a, b: (_tie(a, b, False), _tie(b, a, False)),
+           PAIRS + [(0.0, -0.0), (1e-300, 1e-300)], probe=(0.5, 0.2)),
+    binary("np.copysign", "np.copysign(a, b)", lambda a, b: abs(a) * (1 if b > 0 else -1),
+           lambda a, b: (_sign(a) * (1 if b > 0 else -1),), PAIRS, wrt=(0,)),
+    binary("np.vecdot", "np.vecdot(np.array([a]), np.array([b]))", lambda a, b: a * b,
+           lambda a, b: (b, a), PAIRS, array=False),
+    unary("math.asinh", "math.asinh(x)", mp.asinh, lambda x: 1 / mp.sqrt(x * x + 1), ALL,
+          array=False),
+    unary("math.acosh", "math.acosh(x)", mp.acosh, lambda x: _inv(mp.sqrt(x * x - 1)),
+          [1.0, 1.0 + 2.0 ** -52, 1.0 + 1e-10, 2.0, 1e30, 1e150, 1e300], probe=(1.7,),
+          array=False),
+    unary("math.atanh", "math.atanh(x)", mp.atanh, lambda x: _inv(1 - x * x),
+          [p for p in UNIT if abs(p) < 1.0], array=False),  # math.atanh(±1) raises
+    unary("math.erfc", "math.erfc(x)", mp.erfc, lambda x: -2 / mp.sqrt(mp.pi) * mp.exp(-x * x),
+          ALL + both([5.0, 26.0, 27.0]), array=False),
+    unary("math.radians", "math.radians(x)", lambda x: x * mp.pi / 180, lambda x: mp.pi / 180,
+          ALL, array=False),
+    unary("math.degrees", "math.degrees(x)", lambda x: x * 180 / mp.pi, lambda x: 180 / mp.pi,
+          [p for p in ALL if abs(p) < 1e300], array=False),
+    binary("math.fsum", "math.fsum([a, b])", lambda a, b: a + b,
+           lambda a, b: (mpf(1), mpf(1)), PAIRS, array=False),
+    binary("math.fmod", "math.fmod(a, b)", lambda a, b: mp.fmod(a, b),
+           lambda a, b: (mpf(1), -mp.floor(a / b) if a / b >= 0 else -mp.ceil(a / b)),
+           [(1e-300, 1.0), (5.5, 2.0), (1e300, 3.0), (-1e-170, 1e-200), (7.25, 1e-300),
+            (-5.5, 2.0)], array=False, probe=(5.5, 2.0)),
 ]
+
+# primitives with a forward rule only (no reverse rule to sweep in tests/test_robustness.py)
+FORWARD_ONLY = []
 
 # ---------------------------------------------------------------- the generated module
 

@@ -436,10 +436,7 @@ def _fresh_source(mode, fname):
     return res.stdout
 
 
-@pytest.mark.parametrize("mode", ["jvp", pytest.param("hvp", marks=pytest.mark.xfail(
-    reason="hvp source line 3, 'from tangent_lite.runtime import broadcast_like as "
-           "_broadcast_like, like as _like, scalar_seed as ...', is 166 characters: E501 under "
-           "the project's line-length 100", strict=True))])
+@pytest.mark.parametrize("mode", ["jvp", "hvp"])
 def test_generated_source_is_readable(mode, tmp_path):
     src = getattr(tl, mode)(ff.five_lines).source
     header, rest = src.split("\n", 1)
@@ -465,11 +462,7 @@ def test_generated_source_is_deterministic(mode):
 RUFF_CASES = ([("jvp", n) for n in ("setitem_loop", "break_continue", "calls_helper_kw",
                                      "dict_out", "nested_def", "augitem_2d")]
               + [("hvp", n) for n in ("break_continue", "calls_helper_kw", "nested_def",
-                                      "loss_loops")]
-              + [pytest.param("hvp", "loss_inplace", marks=pytest.mark.xfail(
-                  reason="F841 in the hvp source: 'd_t27 = d_tape.pop()' restores the tangent "
-                         "of the overwritten y[0] and never uses it (dead code, SPEC §6)",
-                  strict=True))])
+                                      "loss_loops", "loss_inplace")])
 
 
 @pytest.mark.parametrize("mode,fname", RUFF_CASES)

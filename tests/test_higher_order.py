@@ -87,16 +87,7 @@ HVP_CASES = [
     ("calls_int_power", ff.calls_int_power, (np.array([0.2, 0.5, 0.7]),), 0),
 ]
 
-HVP_XFAIL = {
-    "dict_two_keys": "TypeError: _add_at(..., 'a', None) in the generated hvp: the tangent of a "
-                     "dict entry's zero cotangent is emitted as None",
-    "triangular_loops": "TypeError: float * None: the inner loop index j, restored from the "
-                        "tape in the gradient, gets a tangent dj = None that the forward pass "
-                        "multiplies",
-    "uses_power_rec": "TypeError: None + float in the hvp of a recursive user function",
-    "calls_int_power": "hvp is NaN: the integer exponent passed to a callee gets a zero tangent "
-                       "dp, and dp * ans * log(negative base) = 0 * nan",
-}
+HVP_XFAIL = {}
 
 
 def _param(case, xfail):
@@ -347,35 +338,9 @@ def _hvp_sweep():
 
 
 HVP_SWEEP = _hvp_sweep()
-# Why hvp (forward over the generated gradient) fails on cases whose jvp and grad both work.
-_NONE_DICT = "TypeError: the None tangent of a dict entry reaches arithmetic (see dict_two_keys)"
-_NONE_REC = "TypeError: None + float in the hvp of a recursive function (see uses_power_rec)"
-_NONE_LOOP = ("TypeError: float * None, the tangent of a nested-loop index is None "
-              "(see triangular_loops)")
-_NAN_POW = ("hvp is NaN: zero tangent of an integer exponent times log(negative base) "
-            "(see calls_int_power)")
-_ALIAS = ("UnsupportedSyntaxError: forward mode rejects an in-place update of %s in the "
-          "generated gradient ('may also change ..., which shares its memory'; see "
-          "copy_then_slice_update)")
+# Why hvp (forward over the generated gradient) fails on cases whose jvp and grad both work
+# (none left).
 HVP_SWEEP_XFAIL = {}
-for _name in [
-    'e2e-dict_literal-wrt0',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NONE_DICT
-for _name in [
-    'realistic-calls_with_keywords',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NAN_POW
-for _name in [
-    'realistic-recursion',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NONE_REC
-for _name in [
-    'realistic-nested_subscript_read',
-    'realistic-triangular_trip',
-]:
-    HVP_SWEEP_XFAIL[_name] = _NONE_LOOP
-
 
 @pytest.mark.parametrize("f,args,wrt", [_param(c, HVP_SWEEP_XFAIL) for c in HVP_SWEEP])
 def test_sweep_hvp_matches_fd_of_gradient(f, args, wrt):
@@ -426,10 +391,6 @@ def test_hvp_is_reentrant_across_threads():
     assert not bad
 
 
-@pytest.mark.xfail(reason="in the hvp source the adjoint else-branch of loss_loops starts with "
-                          "'# L383: s = s + x[i] ** 3' (the if-branch's line) above the tape "
-                          "pops; the second transformation gives uncommented generated lines "
-                          "the previous comment", strict=True)
 def test_hvp_comments_name_the_line_of_the_branch_they_are_in():
     """Every '# L<n>:' comment quotes line n of the user's source, and inside an
     if/else of the generated code it names a line of the same branch."""
@@ -463,28 +424,17 @@ def test_hvp_without_optimizer(f, args, wrt):
 _DEFAULT_X = np.array([0.3, -0.5])
 
 
-@pytest.mark.xfail(reason="tl.jacobian(mode='reverse') of f(x, scale=2.0) called as J(x): "
-                          "TangentLiteError 'vjp of a function with default arguments is not "
-                          "supported yet' (a clean error, unlike the forward/hessian TypeError)",
-                   strict=True, raises=tl.TangentLiteError)
 def test_reverse_jacobian_with_an_omitted_default_argument():
     J = tl.jacobian(ff.scalar_with_default, mode="reverse")(_DEFAULT_X)
     np.testing.assert_allclose(J, 2.0 * np.cos(_DEFAULT_X) + 3 * _DEFAULT_X ** 2, rtol=1e-12)
 
 
-@pytest.mark.xfail(reason="tl.hessian(f)(x) for f(x, scale=2.0): H passes v positionally to "
-                          "the hvp entry, which binds it to 'scale' and raises TypeError "
-                          "'missing 1 required positional argument: dx' (tl.grad(f)(x) works)",
-                   strict=True)
 def test_hessian_with_an_omitted_default_argument():
     H = tl.hessian(ff.scalar_with_default)(_DEFAULT_X)
     np.testing.assert_allclose(H, np.diag(-2.0 * np.sin(_DEFAULT_X) + 6 * _DEFAULT_X),
                                rtol=1e-12)
 
 
-@pytest.mark.xfail(reason="tl.jacobian(f, mode='forward')(x) for f(x, scale=2.0): TypeError "
-                          "'jvp_... missing 1 required positional argument: dx' (mode='reverse' "
-                          "works)", strict=True)
 def test_forward_jacobian_with_an_omitted_default_argument():
     J = tl.jacobian(ff.scalar_with_default, mode="forward")(_DEFAULT_X)
     np.testing.assert_allclose(J, 2.0 * np.cos(_DEFAULT_X) + 3 * _DEFAULT_X ** 2, rtol=1e-12)

@@ -25,6 +25,7 @@ import gast
 import numpy as np
 import pytest
 
+from jvp_table_cases import add_table_cases
 from tangent_lite.rules.registry import all_jvp_rules, all_vjp_rules
 from tangent_lite.runtime import unbroadcast
 
@@ -778,6 +779,9 @@ def _label(key):
 # code again (tests/test_reverse_over_reverse.py, tests/test_higher_order.py)
 ALL_KEYS = [k for k in VJP if getattr(k, "__module__", None) != "tangent_lite.runtime"] + [
     "." + name for name in METHOD_VJP]
+
+# rules without cases above (those of tangent_lite/rules/more.py): from tests/rule_table.py
+add_table_cases(CASES, C, ALL_KEYS)
 
 
 @pytest.mark.parametrize("key", ALL_KEYS, ids=_label)

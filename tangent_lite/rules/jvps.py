@@ -23,6 +23,7 @@ from ..runtime import clipped_to as _clipped_to
 from ..runtime import einsum_jvp as _einsum_jvp
 from ..runtime import extremum_jvp as _extremum_jvp
 from ..runtime import inside as _inside
+from ..runtime import pow_exponent_jvp as _pow_exponent_jvp
 from ..runtime import prod_jvp as _prod_jvp
 from ..runtime import sinc_grad as _sinc_grad
 from ..runtime import stable_norm_jvp as _stable_norm_jvp
@@ -61,8 +62,12 @@ def truediv(ans, x, y, dx, dy):
 @register_jvp(builtins.pow)
 @register_jvp(np.power)
 def pow_(ans, x, y, dx, dy):
-    # np.power: inf where Python's ** on floats raises (0.0 ** -0.5, 1e-170 ** -2.0)
-    return dx * y * np.power(x, y - 1.0) + dy * ans * np.log(np.where(x == 0, 1.0, x))
+    # np.power: inf where Python's ** on floats raises (0.0 ** -0.5, 1e-170 ** -2.0);
+    # the exponent's term is 0 where dy is, also at a negative base (log is NaN there)
+    return dx * y * np.power(x, y - 1.0) + _pow_exponent_jvp(dy, ans, x)
+
+
+linear("first", _pow_exponent_jvp)
 
 
 @register_jvp(operator.neg)
@@ -561,8 +566,8 @@ def std(ans, x, dx, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 
 @register_jvp(np.trace)
-def trace(ans, a, da, offset=0, axis1=0, axis2=1):
-    return np.trace(da, offset, axis1, axis2)
+def trace(ans, a, da):
+    return np.trace(da)
 
 
 @register_jvp(np.linalg.norm)

@@ -18,6 +18,7 @@ from ..runtime import builtin_extremum_grad as _builtin_extremum_grad
 from ..runtime import concatenate_grad as _concatenate_grad
 from ..runtime import copy as _copy
 from ..runtime import dense as _dense
+from ..runtime import distinct as _distinct
 from ..runtime import diag_grad as _diag_grad
 from ..runtime import einsum_grad_jvp as _einsum_grad_jvp
 from ..runtime import expand_reduced as _expand_reduced
@@ -99,6 +100,11 @@ def broadcast_like(ans, t, x, dt, dx):
 @register_jvp(rt.owned)
 def owned(ans, t, x, dt, dx):
     return _owned(dt, x)
+
+
+@register_jvp(rt.distinct)
+def distinct(ans, *grads, dgrads=()):
+    return _distinct(*dgrads)
 
 
 @register_jvp(rt.fit)

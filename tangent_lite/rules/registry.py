@@ -26,6 +26,18 @@ _NONDIFF_METHODS = set()
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
 
+_listeners = []  # called when a rule changes: compiled derivatives may be stale
+
+
+def on_change(callback):
+    _listeners.append(callback)
+
+
+def _changed():
+    for callback in _listeners:
+        callback()
+
+
 def _key(fn):
     try:
         hash(fn)
@@ -140,6 +152,7 @@ def register_jvp(fn):
 
     def decorate(template):
         _JVP[_key(fn)] = JvpRule(fn, template)
+        _changed()
         return template
 
     return decorate
@@ -150,6 +163,7 @@ def register_method_jvp(name):
 
     def decorate(template):
         _METHOD_JVP[name] = JvpRule(None, template, name="." + name)
+        _changed()
         return template
 
     return decorate
@@ -175,6 +189,7 @@ def register_vjp(fn, *, broadcasting=False):
 
     def decorate(template):
         _VJP[_key(fn)] = Rule(fn, template, broadcasting=broadcasting)
+        _changed()
         return template
 
     return decorate
@@ -185,6 +200,7 @@ def register_method_vjp(name, *, broadcasting=False):
 
     def decorate(template):
         _METHOD_VJP[name] = Rule(None, template, broadcasting=broadcasting, name="." + name)
+        _changed()
         return template
 
     return decorate
@@ -194,6 +210,7 @@ def non_differentiable(*fns):
     """Declare that these callables' outputs carry no derivative. Returns the first."""
     for fn in fns:
         _NONDIFF[_key(fn)] = fn
+    _changed()
     return fns[0] if fns else None
 
 

@@ -32,6 +32,9 @@ from ..runtime import pinv_grad_vjp as _pinv_grad_vjp
 from ..runtime import prod_grad as _prod_grad
 from ..runtime import prod_hess as _prod_hess
 from ..runtime import prod_jvp as _prod_jvp
+from ..runtime import median_grad_vjp as _median_grad_vjp
+from ..runtime import sort_grad_vjp as _sort_grad_vjp
+from ..runtime import take_along_axis_grad_vjp as _take_along_axis_grad_vjp
 from ..runtime import seq_extremum_grad_vjp as _seq_extremum_grad_vjp
 from ..runtime import seq_sum_grad as _seq_sum_grad
 from ..runtime import seq_sum_grad_vjp_vjp as _seq_sum_grad_vjp_vjp
@@ -53,6 +56,15 @@ from ..runtime import seq_sum_grad_vjp as _seq_sum_grad_vjp
 from .registry import non_differentiable, register_vjp
 
 non_differentiable(rt.stack_adjoint)
+
+
+@register_vjp(rt.distinct)
+def distinct(G, ans, *grads):
+    return tuple(G)
+
+
+# one cotangent per argument (generated code calls it with two or more)
+distinct.tl_per_argument = True
 
 
 @register_vjp(rt.fit)
@@ -351,3 +363,22 @@ def pinv_grad(W, out, g, p, a):
 @register_vjp(rt.sinc_grad)
 def sinc_grad(G, ans, x):
     return G * _sinc_grad2(x)
+
+
+# ---------------------------------------------------------------- helpers of rules/more.py
+# (their forward rules are in rules/more_runtime.py)
+
+
+@register_vjp(rt.sort_grad)
+def sort_grad(G, ans, g, x, axis=-1):
+    return _sort_grad_vjp(G, g, x, axis), None
+
+
+@register_vjp(rt.median_grad)
+def median_grad(G, ans, g, x, axis=None, keepdims=False):
+    return _median_grad_vjp(G, g, x, axis, keepdims), None
+
+
+@register_vjp(rt.take_along_axis_grad)
+def take_along_axis_grad(G, ans, g, x, indices, axis=-1):
+    return _take_along_axis_grad_vjp(G, g, x, indices, axis), None, None
