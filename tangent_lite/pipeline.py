@@ -25,7 +25,8 @@ from .linker import Linker
 from .naming import Names, names_in
 from .normalize import local_names, normalize
 from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs,
-                       fold_unit_seed, inline_temps, merge_rebinds, shapes_from_operands,
+                       fold_unit_seed, inline_temps, merge_rebinds, reductions_for_shape,
+                       shapes_from_operands,
                        zero_prop)
 from .forward import ZERO, Forward
 from .reverse import MARKER, Reverse
@@ -592,6 +593,8 @@ def build_entry(tr, name, mode, optimize, single=True):
             body = dce(fold_unit_seed(body, tr.adj(out.id), lambda f: _resolve_callee(tr, f),
                                       set(tr.names.adjoints.values()),
                                       lambda: tr.linker.bind("_spread", _runtime.spread)))
+        body = dce(reductions_for_shape(body, lambda f: _resolve_callee(tr, f),
+                                        lambda: _helper(tr, "_reduced_shape_of")))
     args = _arguments(tr.fdef)
     if seed_param is not None:
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,
