@@ -25,6 +25,14 @@ class SourceInfo:
     lines: tuple  # the dedented source lines
     # for generated code: per line, the (line, text) of the user's statement it comes from
     origins: tuple = ()
+    user_file: str = None  # and the user's file those lines are in
+
+    def _user_place(self, lineno):
+        """For generated code: the user's (file, line, text) that ``lineno`` comes from."""
+        if not (self.origins and self.user_file) or not 0 < lineno <= len(self.origins):
+            return None
+        origin = self.origins[lineno - 1]
+        return None if origin is None else (self.user_file, origin[0], origin[1])
 
     def location(self, node):
         lineno = getattr(node, "lineno", None) or 1
@@ -35,6 +43,12 @@ class SourceInfo:
 
     def error(self, cls, message, node, hint=None):
         lineno, col, line = self.location(node)
+        place = self._user_place(getattr(node, "lineno", None) or 1)
+        if place is not None:  # a derivative of a derivative: point at the user's line
+            gen = f"{self.filename}:{lineno}"
+            filename, lineno, line = place
+            return cls(f"{message} (in the derivative's code: {gen})",
+                       filename=filename, lineno=lineno, col=1, line=line, hint=hint)
         return cls(message, filename=self.filename, lineno=lineno, col=col, line=line, hint=hint)
 
     def line_text(self, node):
@@ -72,8 +86,11 @@ def parse_function(fn):
             filename=filename, lineno=first_line + (exc.lineno or 1) - 1, col=exc.offset or 1,
         ) from None
     lines = tuple(text.splitlines())
-    origins = _generated_origins(lines) if filename.startswith("<tangent_lite ") else ()
-    info = SourceInfo(filename, first_line, indent, lines, origins)
+    origins, user_file = (), None
+    if filename.startswith("<tangent_lite "):
+        origins = _generated_origins(lines)
+        user_file = getattr(getattr(fn, "__globals__", None), "tl_user_file", None)
+    info = SourceInfo(filename, first_line, indent, lines, origins, user_file)
     fdef = module.body[0]
     if not isinstance(fdef, gast.FunctionDef):
         raise info.error(SourceError, f"expected a function definition for {fn.__qualname__!r}",

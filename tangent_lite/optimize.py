@@ -307,12 +307,24 @@ def inline_temps(body, temps, max_len=40):
     def size(node):
         return sum(1 for n in gast.walk(node) if isinstance(n, (gast.expr, gast.operator)))
 
-    def block(stmts):
+    def fits(u, name, value, depth):
+        """Whether ``u`` with ``value`` for ``name`` still fits a 100-column line."""
+        import ast
+        import copy
+        trial = copy.deepcopy(u.test if isinstance(u, gast.If) else u)
+        _replace_name(trial, name, value)
+        try:
+            text = ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(trial)))
+        except Exception:
+            return True
+        return len(text.splitlines()[0]) + 4 * (depth + 1) <= 96
+
+    def block(stmts, depth=0):
         for s in stmts:
             for field in ("body", "orelse"):
                 inner = getattr(s, field, None)
                 if inner:
-                    setattr(s, field, block(inner))
+                    setattr(s, field, block(inner, depth + 1))
         i = len(stmts) - 1
         while i >= 0:
             s = stmts[i]
@@ -336,7 +348,8 @@ def inline_temps(body, temps, max_len=40):
                         if getattr(u, "tl_marker", None) is not None:
                             break
                         head = u.test if isinstance(u, gast.If) else u
-                        if size(head) + size(s.value) > max_len:
+                        if size(head) + size(s.value) > max_len or not fits(
+                                u, name, s.value, depth):
                             break
                         _replace_name(u, name, s.value)
                         del stmts[i]
@@ -755,4 +768,62 @@ def shapes_from_operands(body, resolve):
             call.func = gast.Attribute(value=A.deepcopy(np_base), attr="broadcast_shapes",
                                        ctx=gast.Load())
             call.args = [shape(n) for n in names]
+    return body
+
+
+def reductions_for_shape(body, resolve, stand_in):
+    """``t = np.mean(x, axis=1)`` read only for its shape (``np.shape(t)``, ``np.size(t)``,
+    ``_unbroadcast(g, t)``) becomes ``t = _reduced_shape_of(x, 1)``: a stand-in of the
+    same shape that costs nothing, so the reduction is not computed.
+
+    The cotangent of ``w * np.mean(x, axis=1)`` needs only the mean's shape; computing
+    the mean itself doubled the cost of the gradient.
+    """
+    import numpy as np
+
+    from . import runtime
+    from .analysis import walk_stmts
+    reductions = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
+    nodes = list(gast.walk(gast.Module(body=body, type_ignores=[])))
+    stores, loads = {}, {}
+    for n in nodes:
+        if isinstance(n, gast.Name):
+            table = stores if isinstance(n.ctx, gast.Store) else loads
+            table[n.id] = table.get(n.id, 0) + 1
+    shape_reads = {}
+    for n in nodes:
+        if not isinstance(n, gast.Call):
+            continue
+        f = resolve(n.func)
+        if f in (np.shape, np.size, np.ndim) and len(n.args) == 1:
+            args = n.args
+        elif f is runtime.unbroadcast and len(n.args) == 2:
+            args = n.args[1:]
+        else:
+            continue
+        for a in args:
+            if isinstance(a, gast.Name):
+                shape_reads[a.id] = shape_reads.get(a.id, 0) + 1
+
+    def constant(v):
+        return isinstance(v, gast.Constant) or (
+            isinstance(v, gast.Tuple) and all(isinstance(e, gast.Constant) for e in v.elts))
+
+    for st in walk_stmts(body):
+        if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)):
+            continue
+        t, v = st.targets[0].id, st.value
+        if not (isinstance(v, gast.Call) and resolve(v.func) in reductions and v.args
+                and len(v.args) <= 2 and isinstance(v.args[0], gast.Name)):
+            continue
+        if stores.get(t) != 1 or loads.get(t, 0) == 0 or shape_reads.get(t) != loads.get(t):
+            continue
+        kws = {k.arg: k.value for k in v.keywords}
+        if set(kws) - {"axis", "keepdims"} or not all(constant(k) for k in kws.values()):
+            continue
+        axis = v.args[1] if len(v.args) == 2 else kws.get("axis", A.const(None))
+        if not constant(axis):
+            continue
+        st.value = A.call(stand_in(), [A.deepcopy(v.args[0]), A.deepcopy(axis),
+                                       A.deepcopy(kws.get("keepdims", A.const(False)))])
     return body

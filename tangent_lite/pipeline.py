@@ -20,12 +20,13 @@ from . import astutil as A
 from . import fence, frontend
 from . import runtime as _runtime
 from .emit import function_source
-from .errors import SourceError
+from .errors import SourceError, TangentLiteError
 from .linker import Linker
 from .naming import Names, names_in
 from .normalize import local_names, normalize
 from .optimize import (_stmt_writes, copy_prop, dce, dedupe_dense, fold_signs,
-                       fold_unit_seed, inline_temps, merge_rebinds, shapes_from_operands,
+                       fold_unit_seed, inline_temps, merge_rebinds, reductions_for_shape,
+                       shapes_from_operands,
                        zero_prop)
 from .forward import ZERO, Forward
 from .reverse import MARKER, Reverse
@@ -65,19 +66,20 @@ class ModuleBuilder:
         fwd = self.linker.bind("fwd_" + base, ("generated", key, "fwd"))
         bwd = self.linker.bind("bwd_" + base, ("generated", key, "bwd"))
         self.memo[key] = (fwd, bwd)
-        try:
-            fdef, info = frontend.parse_function(fn)
-        except SourceError as exc:
-            raise caller_info.error(
-                type(exc), f"cannot differentiate {fn.__qualname__}(): {exc.message}", origin,
-                f"register a rule: @tl.register_vjp({fn.__name__})") from None
-        fence.check(fdef, info)
-        fence.check_aliasing(fdef, info)
-        names = Names(names_in(fdef))
-        normalize(fdef, info, names)
-        scope = AN.Scope(fn, known)
-        tr = Reverse(fdef, info, scope, names, list(active), self)
-        f_def, b_def = build_split(tr, fwd, bwd, self.optimize)
+        with _helper_gap(fn, "reverse-mode", origin, caller_info):
+            try:
+                fdef, info = frontend.parse_function(fn)
+            except SourceError as exc:
+                raise caller_info.error(
+                    type(exc), f"cannot differentiate {fn.__qualname__}(): {exc.message}",
+                    origin, f"register a rule: @tl.register_vjp({fn.__name__})") from None
+            fence.check(fdef, info)
+            fence.check_aliasing(fdef, info)
+            names = Names(names_in(fdef))
+            normalize(fdef, info, names)
+            scope = AN.Scope(fn, known)
+            tr = Reverse(fdef, info, scope, names, list(active), self)
+            f_def, b_def = build_split(tr, fwd, bwd, self.optimize)
         self.functions.append((f_def, info, scope))
         self.functions.append((b_def, info, scope))
         return fwd, bwd
@@ -91,22 +93,24 @@ class ModuleBuilder:
         if key in self.memo:
             return self.memo[key]
         name = self.linker.bind("jvp_" + fn.__name__, ("generated", key, "jvp"))
-        try:
-            fdef, info = frontend.parse_function(fn)
-        except SourceError as exc:
-            raise caller_info.error(
-                type(exc), f"cannot differentiate {fn.__qualname__}(): {exc.message}", origin,
-                f"register a rule: @tl.register_jvp({fn.__name__})") from None
-        fence.check(fdef, info)
-        if not _is_generated(fn):
-            fence.check_aliasing(fdef, info)
-        names = Names(names_in(fdef))
-        tangents = {p: names.tangent(p) for p in active}
-        self.memo[key] = (name, tangents)
-        normalize(fdef, info, names)
-        scope = AN.Scope(fn, known)
-        tr = Forward(fdef, info, scope, names, list(active), self)
-        self.functions.append((build_forward(tr, name, self.optimize, entry=False), info, scope))
+        with _helper_gap(fn, "forward-mode", origin, caller_info):
+            try:
+                fdef, info = frontend.parse_function(fn)
+            except SourceError as exc:
+                raise caller_info.error(
+                    type(exc), f"cannot differentiate {fn.__qualname__}(): {exc.message}",
+                    origin, f"register a rule: @tl.register_jvp({fn.__name__})") from None
+            fence.check(fdef, info)
+            if not _is_generated(fn):
+                fence.check_aliasing(fdef, info)
+            names = Names(names_in(fdef))
+            tangents = {p: names.tangent(p) for p in active}
+            self.memo[key] = (name, tangents)
+            normalize(fdef, info, names)
+            scope = AN.Scope(fn, known)
+            tr = Forward(fdef, info, scope, names, list(active), self)
+            built = build_forward(tr, name, self.optimize, entry=False)
+        self.functions.append((built, info, scope))
         return name, tangents
 
 
@@ -589,6 +593,8 @@ def build_entry(tr, name, mode, optimize, single=True):
             body = dce(fold_unit_seed(body, tr.adj(out.id), lambda f: _resolve_callee(tr, f),
                                       set(tr.names.adjoints.values()),
                                       lambda: tr.linker.bind("_spread", _runtime.spread)))
+        body = dce(reductions_for_shape(body, lambda f: _resolve_callee(tr, f),
+                                        lambda: _helper(tr, "_reduced_shape_of")))
     args = _arguments(tr.fdef)
     if seed_param is not None:
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,
@@ -768,6 +774,8 @@ def build(fn, mode, wrt_names, optimize=True, single=None, known=None, of=None,
     src_functions = [(f, info) for f, info, _ in functions]
     namespace = builder.linker.namespace()
     namespace["__name__"] = f"tangent_lite.generated.{entry}"
+    namespace.tl_user_file = getattr(getattr(fn, "__globals__", None), "tl_user_file", None) \
+        or _source_file(label)
     header = [f"# Generated by tangent_lite: {mode} of {label.__module__}.{label.__qualname__} "
               f"({_where(label)})."]
     source = module_source(src_functions, builder.linker, header)
@@ -795,6 +803,39 @@ def _unused_pops(body):
             out.append(st)
         return out
     return fix(body)
+
+
+class _helper_gap:
+    """A helper of generated code differentiated from its source because it has no rule:
+    a failure there is a missing rule in tangent_lite, reported at the line that needs
+    it rather than inside tangent_lite's own files."""
+
+    def __init__(self, fn, mode, origin, caller_info):
+        self.fn, self.mode, self.origin, self.caller_info = fn, mode, origin, caller_info
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or not isinstance(exc, TangentLiteError) or getattr(
+                self.fn, "__module__", None) != "tangent_lite.runtime":
+            return False
+        from .errors import NoRuleError
+        raise self.caller_info.error(
+            NoRuleError, f"tangent_lite has no {self.mode} rule for its helper "
+            f"{self.fn.__name__}(), which the derivative calls here, and cannot "
+            f"differentiate its source ({getattr(exc, 'message', exc)})", self.origin,
+            "a gap in tangent_lite's rules for derivatives of derivatives; a rule registered "
+            f"for tangent_lite.runtime.{self.fn.__name__} (tl.register_jvp for forward mode, "
+            "tl.register_vjp for reverse mode) fills it"
+        ) from None
+
+
+def _source_file(fn):
+    try:
+        return inspect.getsourcefile(fn)
+    except TypeError:
+        return None
 
 
 def _is_generated(fn):

@@ -777,6 +777,7 @@ class Reverse:
             out.append(node)
             results = [gast.Subscript(value=A.load(tmp), slice=A.const(k), ctx=gast.Load())
                        for k in range(len(slots))]
+        parts = []
         for k, node in enumerate(slots):
             if not self.is_active(node) or k >= len(results):
                 continue
@@ -786,6 +787,16 @@ class Reverse:
             expr = self.guard_masked(rule, g, expr, node)
             if rule.broadcasting and self.may_broadcast(node, slots):
                 expr = A.call(self.helper("_unbroadcast"), [expr, A.load(node.id)])
+            parts.append((node, expr))
+        if len(parts) == 2 and parts[0][0].id == parts[1][0].id and \
+                gast.dump(parts[0][1]) == gast.dump(parts[1][1]):
+            # x * x: the same contribution twice; compute it once (the sum is the same)
+            tmp = self.names.fresh("_t")
+            node = A.assign(A.store(tmp), parts[0][1], origin)
+            node.tl_linear_in = g
+            out.append(node)
+            parts = [(n, A.load(tmp)) for n, _ in parts]
+        for node, expr in parts:
             out.append(accum(self.adj(node.id), expr, g, origin=origin))
         return out
 
@@ -804,8 +815,10 @@ class Reverse:
         if g not in self.masked or not _elementwise(rule.primal):
             return expr
         self.masked.add(self.adj(node.id))
-        if isinstance(expr, gast.Name) and expr.id == g:
-            return expr
+        bare = expr.operand if isinstance(expr, gast.UnaryOp) and isinstance(
+            expr.op, (gast.USub, gast.UAdd)) else expr
+        if isinstance(bare, gast.Name) and bare.id == g:
+            return expr  # g or -g: exactly zero where g is
         test = gast.Compare(left=A.load(g), ops=[gast.Eq()], comparators=[A.const(0.0)])
         return A.call(self.np_attr("where"), [test, A.const(0.0), expr])
 

@@ -1985,3 +1985,16 @@ def take_along_axis_grad_vjp(G, g, x, indices, axis=-1):
     if axis is None:
         return fit(np.take_along_axis(np.ravel(G), np.ravel(indices), None), g)
     return fit(np.take_along_axis(G, np.asarray(indices), axis), g)
+
+
+def reduced_shape_of(x, axis=None, keepdims=False):
+    """A stand-in with the shape of a reduction of ``x`` over ``axis`` (no data: a
+    broadcast zero), for a gradient that needs the reduction's shape, not its value."""
+    shape = np.shape(x)
+    if axis is None:
+        kept = tuple(1 for _ in shape) if keepdims else ()
+    else:
+        axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
+        kept = tuple(1 if i in axes else n for i, n in enumerate(shape)
+                     if keepdims or i not in axes)
+    return np.broadcast_to(np.float64(0.0), kept)

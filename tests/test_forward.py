@@ -382,10 +382,6 @@ def test_missing_forward_rule_names_the_users_line():
     assert "forward_functions.py:%d:" % (start + 2) in str(info.value)
 
 
-@pytest.mark.xfail(reason="the NoRuleError for np.i0() names the generated gradient's line "
-                          "('<tangent_lite grad_uses_opaque_cosh #n>:13:5'), not the user's "
-                          "file:line the gradient line comes from (SPEC section 5)", strict=True,
-                   raises=AssertionError)
 def test_hvp_error_names_the_users_file(monkeypatch):
     """A registered reverse rule whose body forward mode cannot differentiate (it calls
     np.i0, which has no forward rule): the hvp error names the user's file."""
