@@ -43,7 +43,6 @@ from ..runtime import stack_grad as _stack_grad
 from ..runtime import take_grad as _take_grad
 from ..runtime import tensordot_grad as _tensordot_grad
 from ..runtime import tile_grad as _tile_grad
-from ..runtime import trace_grad as _trace_grad
 from ..runtime import unbroadcast as _unbroadcast
 from ..runtime import var_grad as _var_grad
 from ..runtime import vstack_grad as _vstack_grad
@@ -227,11 +226,6 @@ def tile_grad(ans, g, x, reps, dg, dx, dreps):
     return _tile_grad(dg, x, reps)
 
 
-@register_jvp(rt.trace_grad)
-def trace_grad(ans, g, x, dg, dx, offset=0, axis1=0, axis2=1):
-    return _trace_grad(dg, x, offset, axis1, axis2)
-
-
 @register_jvp(rt.repeat_grad)
 def repeat_grad(ans, g, x, repeats, dg, dx, drepeats, axis=None):
     return _repeat_grad(dg, x, repeats, axis)
@@ -378,7 +372,7 @@ def matmul_gy_vjp(out, G, g, x, y, dG, dg, dx, dy):
 # linear in their first argument (the cotangent): a zero tangent there gives zero
 linear("first", rt.fit, rt.unbroadcast, rt.dense, rt.like, rt.expand_reduced, rt.seq_sum_grad,
        rt.item_grad, rt.concatenate_grad, rt.stack_grad, rt.vstack_grad, rt.hstack_grad,
-       rt.from_items, rt.diag_grad, rt.tile_grad, rt.trace_grad, rt.repeat_grad, rt.pad_grad,
+       rt.from_items, rt.diag_grad, rt.tile_grad, rt.repeat_grad, rt.pad_grad,
        rt.take_grad,
        rt.copy, rt.broadcast_like, rt.owned, rt.extremum_grad, rt.seq_extremum_grad,
        rt.builtin_extremum_grad, rt.prod_grad, rt.norm_grad, rt.std_grad, rt.sinc_grad,
