@@ -142,6 +142,25 @@ def is_append(s, local_names):
             and len(v.args) == 1 and not v.keywords)
 
 
+def mutating_call(s, scope, local_names, varied):
+    """The label of the call of the expression statement ``s`` when it may change a
+    differentiated value in place (its result unused, a varied value passed to it:
+    ``np.add.at(out, i, x)``, ``np.multiply(y, 3, out=y)``, a user function that writes
+    into its argument), else ``None``. Calls with no derivative (``print``) are fine."""
+    v = getattr(s, "value", None)
+    if not (isinstance(s, gast.Expr) and isinstance(v, gast.Call)):
+        return None
+    info = classify(v, scope, local_names)
+    if info.kind == Call.NONDIFF:
+        return None
+    atoms = list(info.args) + [k.value for k in v.keywords]
+    if isinstance(v.func, gast.Attribute) and isinstance(v.func.value, gast.Name):
+        atoms.append(v.func.value)
+    if any(isinstance(a, gast.Name) and a.id in varied for a in atoms):
+        return info.name or _label(v.func)
+    return None
+
+
 def walk_stmts(stmts):
     for s in stmts:
         yield s

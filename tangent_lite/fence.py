@@ -260,6 +260,12 @@ def _check_expr(node, info):
                 if kw.arg is None:
                     raise info.error(UnsupportedSyntaxError, "**kwargs in a call is not supported",
                                      kw.value, hint="pass the keyword arguments by name")
+                if kw.arg == "out" and not (isinstance(kw.value, gast.Constant)
+                                            and kw.value.value is None):
+                    raise info.error(
+                        UnsupportedSyntaxError, "out= writes the result into an existing array "
+                        "in place, which derivatives cannot follow", kw.value,
+                        hint="assign the result instead: y = np.multiply(a, b)")
 
 
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "view", "squeeze", "swapaxes", "T"}

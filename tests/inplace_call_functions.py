@@ -1,0 +1,36 @@
+"""Functions for tests/test_in_place_calls.py."""
+
+import numpy as np
+
+
+def add_at(x):
+    out = np.zeros(3)
+    np.add.at(out, np.array([0, 0, 2]), x)
+    return np.sum(out ** 2)
+
+
+def out_keyword(x):
+    y = x * 2.0
+    np.multiply(y, 3.0, out=y)
+    return np.sum(y)
+
+
+def out_keyword_assigned(x):
+    buf = np.zeros(3)
+    y = np.add(x, 1.0, out=buf)
+    return np.sum(y * buf)
+
+
+def setter(a, v):
+    a[0] = v
+
+
+def calls_a_setter(x):
+    z = np.zeros(2)
+    setter(z, x[0])
+    return np.sum(z * x)
+
+
+def prints(x):
+    print("x =", x)
+    return np.sum(x * x)
