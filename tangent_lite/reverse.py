@@ -997,11 +997,26 @@ def substitute_template(rule, fdef, mapping, names, linker):
             mapping[n.id] = _linked(linker.bind(n.id, obj, glb.get("__name__")))
             mapping[n.id].tl_numpy = obj is sys.modules.get("numpy")
     body = [_splice_starred(s) for s in _fold_block([A.rename(s, mapping) for s in body])]
+    body = _returns_as_ifexp(body)
     if not body or not isinstance(body[-1], gast.Return) or not all(
             isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
             for s in body[:-1]):
         return None, None
     return body[:-1], body[-1].value
+
+
+def _returns_as_ifexp(body):
+    """``if c: return a`` followed by ``return b`` (the test not constant, so not folded)
+    becomes ``return a if c else b``, so the rule is still inlined."""
+    if len(body) >= 2 and isinstance(body[-1], gast.Return) and isinstance(body[-2], gast.If):
+        branch = body[-2]
+        inner = _returns_as_ifexp(list(branch.body))
+        if not branch.orelse and len(inner) == 1 and isinstance(inner[0], gast.Return) \
+                and inner[0].value is not None and body[-1].value is not None:
+            ret = gast.Return(value=gast.IfExp(test=branch.test, body=inner[0].value,
+                                               orelse=body[-1].value))
+            return _returns_as_ifexp(body[:-2] + [ret])
+    return body
 
 
 class _AdjointRename(gast.NodeTransformer):

@@ -270,3 +270,30 @@ def test_console_script_vjp(workdir):
     model = _model(workdir)
     assert_close(g, vjp_oracle(model.vec, (x,), seed, 0))
 
+
+
+def test_a_rule_with_a_branch_on_a_run_time_value_is_inlined_in_a_file(tmp_path):
+    """np.mean(x, axis=k) with k an argument: the rule's `if axis is None` cannot be
+    folded, and becomes a conditional expression; the written file imports no
+    tangent_lite (it used to import the rule function from tangent_lite.rules)."""
+    import subprocess
+    import sys
+    src = tmp_path / "axisvar.py"
+    src.write_text("import numpy as np\n\n\ndef f(x, k):\n"
+                   "    return np.sum(np.mean(x, axis=k) ** 2)\n")
+    out = tmp_path / "axisvar_grad.py"
+    from tangent_lite.cli import main
+    assert main(["grad", f"{src}:f", "--standalone", "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "tangent_lite" not in "\n".join(line for line in text.splitlines()
+                                           if not line.startswith("#"))
+    code = ("import sys; sys.modules['tangent_lite'] = None\n"
+            "import numpy as np, axisvar_grad, axisvar\n"
+            "x = np.arange(6.0).reshape(2, 3); h = 1e-6\n"
+            "E = np.zeros((2, 3)); E[0, 1] = h\n"
+            "fd = (axisvar.f(x + E, 1) - axisvar.f(x - E, 1)) / (2 * h)\n"
+            "print(abs(axisvar_grad.grad_f(x, 1)[0, 1] - fd) < 1e-7)\n")
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "True"
