@@ -159,6 +159,12 @@ def file_source(gen, command, standalone=False):
                         work.append(new)
                 copied[name] = _copy_function(obj, name, ren)
                 continue
+            if (home or "").split(".")[0] == "tangent_lite":
+                raise TangentLiteError(
+                    f"the derivative calls {qual} from {home}, which a written file cannot "
+                    "import (it never imports tangent_lite)",
+                    hint="use the derivative from Python (tl.grad) instead of a file; this "
+                         "is a gap in tangent_lite worth reporting")
             if home is None or "<locals>" in qual:
                 raise TangentLiteError(f"cannot import {orig!r} into the derivative file",
                                        hint="define it at module level")
