@@ -161,6 +161,21 @@ def mutating_call(s, scope, local_names, varied):
     return None
 
 
+def refuse_mutating_call(s, scope, local_names, varied, info):
+    """Raise ``UnsupportedSyntaxError`` at ``s`` for a :func:`mutating_call`."""
+    label = mutating_call(s, scope, local_names, varied)
+    if label is None:
+        return
+    from .errors import UnsupportedSyntaxError
+    raise info.error(
+        UnsupportedSyntaxError,
+        f"the result of {label}(...) is not used, and it takes a differentiated value: it "
+        "may change an array in place, which derivatives cannot follow",
+        A.origin_of(s) or s,
+        "assign the result instead (out = out + ..., y = np.multiply(y, 3.0)); for "
+        "np.add.at(a, i, v) write a = a + np.bincount(i, v, len(a)) or a loop")
+
+
 def walk_stmts(stmts):
     for s in stmts:
         yield s

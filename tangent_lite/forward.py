@@ -305,15 +305,7 @@ class Forward:
                     A.origin_of(s) or s,
                     "build the values into an array instead (np.zeros then x[i] = ...), "
                     "or collect them with lst.append(v)")
-        label = AN.mutating_call(s, self.scope, self.locals, self.varied)
-        if label is not None:
-            raise self.error(
-                UnsupportedSyntaxError,
-                f"the result of {label}(...) is not used, and it takes a differentiated value: "
-                "it may change an array in place, which derivatives cannot follow",
-                A.origin_of(s) or s,
-                "assign the result instead (out = out + ..., y = np.multiply(y, 3.0)); for "
-                "np.add.at(a, i, v) write a = a + np.bincount(i, v, len(a)) or a loop")
+        AN.refuse_mutating_call(s, self.scope, self.locals, self.varied, self.info)
         return [s]
 
     # -- assignments
