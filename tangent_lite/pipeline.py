@@ -1,8 +1,19 @@
 """The pipeline: the ordered list of passes, readable top to bottom.
 
+Reverse mode (grad, value_and_grad, vjp):
+
     parse_function  → fence.check → normalize → Reverse (activity, forward and
     backward sweeps) → zero_prop + dce on the backward sweep → resolve_markers
     (what goes on the tape) → dce on the whole function → link → emit → load
+
+Forward mode (jvp; hvp is forward mode over the loaded gradient):
+
+    parse_function  → fence.check → normalize → Forward (tangent statements next to
+    the primal ones, symbolic zeros folded) → dce, inline_temps → link → emit → load
+
+Generated code goes through the same passes again for higher orders: its
+``# L<n>:`` comments keep the user's lines (frontend), its tape is a stack (reverse)
+or carries a tangent stack (forward).
 """
 
 from __future__ import annotations
