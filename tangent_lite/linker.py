@@ -20,7 +20,7 @@ RUNTIME_HELPERS = {
     "_seed": runtime.seed, "_like": runtime.like, "_zeros_like": runtime.zeros_like,
     "_owned": runtime.owned, "_broadcast_like": runtime.broadcast_like,
     "_stack_adjoint": runtime.stack_adjoint, "_distinct": runtime.distinct,
-    "_reduced_shape_of": runtime.reduced_shape_of,
+    "_reduced_shape_of": runtime.reduced_shape_of, "_abs_index": runtime.abs_index,
 }
 
 

@@ -215,6 +215,12 @@ class Reverse:
         # generated code is): their adjoint is a stack too, run in mirror order
         self.stacks = {lst for st in AN.walk_stmts(body) for lst in [_popped_list(st)]
                        if lst is not None and lst in self.locals}
+        # names that count up from 0 (targets of range loops): never negative indices
+        self.counts = {st.target.id for st in AN.walk_stmts(body) if isinstance(st, gast.For)
+                       and _counts_up(st.iter)}
+        # lists that grow (lst.append): lst[-1] means another entry at each step
+        self.growing = self.stacks | {st.value.func.value.id for st in AN.walk_stmts(body)
+                                      if AN.is_append(st, self.locals)}
 
     def check_opaque(self, body):
         """Refuse what would silently lose a derivative: text round trips of values that
@@ -541,7 +547,32 @@ class Reverse:
         return fwd, bwd
 
     # -- assignments
+    def fixed_index(self, s, sub):
+        """``lst[-1]`` on a list that grows: which entry it is depends on when it runs, so
+        the index is made absolute in the forward sweep (``_k = _abs_index(len(lst), -1)``)
+        and the backward sweep uses that. Returns the statements computing it, or None."""
+        lst = sub.value
+        if not (isinstance(lst, gast.Name) and lst.id in self.growing and lst.id in self.active):
+            return None
+        idx = sub.slice
+        if isinstance(idx, gast.Constant) and isinstance(idx.value, int) and idx.value >= 0:
+            return None
+        if getattr(idx, "tl_absolute", False) or (
+                isinstance(idx, gast.Name) and idx.id in self.counts):
+            return None
+        k = self.names.fresh("_k")
+        value = A.call(self.helper("_abs_index"), [A.call("len", [A.load(lst.id)]),
+                                                   _index_value(idx)])
+        sub.slice = A.load(k)
+        sub.slice.tl_absolute = True
+        return self.assign(A.assign(A.store(k), value, A.origin_of(s)))
+
     def assign(self, s):
+        if isinstance(s.value, gast.Subscript):
+            pre = self.fixed_index(s, s.value)
+            if pre is not None:
+                fwd, bwd = self.assign(s)
+                return pre[0] + fwd, bwd + pre[1]
         name = s.targets[0].id
         origin = A.origin_of(s)
         if isinstance(s.value, gast.Call) and len(s.value.args) == 1 and \
@@ -574,6 +605,10 @@ class Reverse:
         return fwd, bwd
 
     def assign_subscript(self, s):
+        pre = self.fixed_index(s, s.targets[0])
+        if pre is not None:
+            fwd, bwd = self.assign_subscript(s)
+            return pre[0] + fwd, bwd + pre[1]
         t = s.targets[0]
         x = t.value.id
         if x in self.dict_literals and x in self.varied | {
@@ -1042,6 +1077,20 @@ def rule_function_name(rule):
         return name
     base = "".join(c if c.isalnum() else "_" for c in rule.name.split(".")[-1]).strip("_")
     return f"{base or 'rule'}_rule"
+
+
+def _counts_up(it):
+    """``range(n)`` or ``range(k, ...)`` with a constant k >= 0."""
+    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name)
+            and it.func.id == "range" and 1 <= len(it.args) <= 3):
+        return False
+    if len(it.args) == 1:
+        return True
+    start = it.args[0]
+    step_ok = len(it.args) < 3 or (isinstance(it.args[2], gast.Constant)
+                                   and isinstance(it.args[2].value, int) and it.args[2].value > 0)
+    return isinstance(start, gast.Constant) and isinstance(start.value, int) and \
+        start.value >= 0 and step_ok
 
 
 def _popped_list(st):

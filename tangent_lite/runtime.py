@@ -1998,3 +1998,11 @@ def reduced_shape_of(x, axis=None, keepdims=False):
         kept = tuple(1 if i in axes else n for i, n in enumerate(shape)
                      if keepdims or i not in axes)
     return np.broadcast_to(np.float64(0.0), kept)
+
+
+def abs_index(n, index):
+    """``index`` into a sequence of length ``n`` as it is now: a negative integer or a
+    slice with negative or missing bounds becomes absolute (the sequence may grow)."""
+    if isinstance(index, slice):
+        return slice(*index.indices(n))
+    return index + n if index < 0 else index

@@ -34,3 +34,22 @@ def calls_a_setter(x):
 def prints(x):
     print("x =", x)
     return np.sum(x * x)
+
+
+def powers_list(x):
+    """A list that grows, read at -1 while it grows (the entry -1 names changes)."""
+    vals = [x]
+    for i in range(3):
+        vals.append(vals[-1] * x)
+    return vals[1] * vals[2] + vals[-1]
+
+
+def powers_list_slices(a, n):
+    powers = [np.eye(2)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    out = np.zeros((2, 2))
+    for k in range(n):
+        out = out + powers[k] * powers[n - 1 - k]
+    tail = powers[-2:]
+    return np.sum(out) + np.sum(tail[0] * tail[-1])

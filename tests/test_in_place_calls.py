@@ -28,3 +28,31 @@ def test_a_print_is_fine(capsys):
     assert np.allclose(tl.grad(F.prints)(X), fd, rtol=1e-7)
     assert np.isclose(tl.jvp(F.prints)(X, np.ones(3))[1], fd.sum(), rtol=1e-7)
     assert "x =" in capsys.readouterr().out
+
+
+def _fd(f, x, *rest, h=1e-6):
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(x.shape)
+    for index in np.ndindex(*x.shape):
+        e = np.zeros(x.shape)
+        e[index] = h
+        out[index] = (f(x + e, *rest) - f(x - e, *rest)) / (2 * h)
+    return out
+
+
+def test_negative_index_into_a_growing_list():
+    """vals[-1] while vals grows names another entry at each step: the index is made
+    absolute when it runs (it was read at the list's final length: a wrong gradient)."""
+    x = 0.7
+    h = 1e-6
+    fd = (F.powers_list(x + h) - F.powers_list(x - h)) / (2 * h)
+    assert np.isclose(tl.grad(F.powers_list)(x), fd, rtol=1e-7)
+    assert np.isclose(tl.jvp(F.powers_list)(x, 1.0)[1], fd, rtol=1e-7)
+
+
+def test_computed_and_slice_indices_into_a_growing_list():
+    a = np.array([[0.5, 0.2], [0.1, 0.3]])
+    fd = _fd(F.powers_list_slices, a, 3)
+    assert np.allclose(tl.grad(F.powers_list_slices)(a, 3), fd, rtol=1e-6, atol=1e-8)
+    u = np.array([[1.0, -0.5], [0.25, 2.0]])
+    assert np.isclose(tl.jvp(F.powers_list_slices)(a, 3, u)[1], np.sum(fd * u), rtol=1e-6)

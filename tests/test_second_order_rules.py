@@ -305,12 +305,6 @@ for _check in ("grad_jvp", "jvp_jvp"):
         "np.unique(..., return_inverse=True), whose rule takes no such argument")
     XFAIL[("numpy.meshgrid", _check)] = _SRC % ("meshgrid_jvp", "reverse or forward",
                                                 "starred expression")
-XFAIL[("numpy.linalg.matrix_power", "grad_grad")] = (
-    "a wrong value for n = 3 (n = 0 and -2 pass): matrix_power_grad (rules/more.py) has no "
-    "rules, and reverse mode differentiating its source (a loop filling a list of powers "
-    "read back at computed indices) gives a wrong second derivative")
-XFAIL[("numpy.linalg.matrix_power", "grad_jvp")] = (
-    "a wrong value for n = 3, as grad_grad: reverse mode over matrix_power_jvp's source")
 XFAIL[("numpy.linalg.matrix_power", "jvp_jvp")] = (
     "UnboundLocalError 'dda' in the code forward mode generates from matrix_power_jvp's "
     "source (no rule of its own)")

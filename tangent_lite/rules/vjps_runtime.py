@@ -55,7 +55,7 @@ from ..runtime import matmul_gy_vjp_vjp as _matmul_gy_vjp_vjp
 from ..runtime import seq_sum_grad_vjp as _seq_sum_grad_vjp
 from .registry import non_differentiable, register_vjp
 
-non_differentiable(rt.stack_adjoint, rt.reduced_shape_of)
+non_differentiable(rt.stack_adjoint, rt.reduced_shape_of, rt.abs_index)
 
 
 @register_vjp(rt.distinct)
