@@ -130,9 +130,15 @@ class ModuleBuilder:
 def build_forward(tr, name, optimize, entry=True, tangent_only=False):
     """``jvp_f(*args, *tangents) -> (value, tangent)``; a callee takes its tangents by
     keyword, ``jvp_g(x, y, *, dx)``, so defaults and keywords keep working."""
+    # a parameter that is not differentiated but is reassigned from one that is (on one
+    # branch, say) starts with a zero tangent
+    heads = []
+    for p in tr.params:
+        if p in tr.active and p not in tr.wrt:
+            heads.append(A.assign(A.store(tr.tan(p)), tr.zeros_for(p)))
+            tr.zero_now.add(p)
     body = tr.block(tr.body)
     out = tr.out
-    heads = []
     for p in tr.wrt:
         if p in tr.inplace and p in tr.active:
             heads.append(A.assign(A.store(tr.tan(p)), A.call(

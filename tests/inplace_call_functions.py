@@ -53,3 +53,10 @@ def powers_list_slices(a, n):
         out = out + powers[k] * powers[n - 1 - k]
     tail = powers[-2:]
     return np.sum(out) + np.sum(tail[0] * tail[-1])
+
+
+def reassigned_on_one_branch(x, y, flip):
+    """y is not differentiated, but takes a value from x on one branch only."""
+    if flip:
+        y = x * 2.0
+    return np.sum(np.sin(y) * x)

@@ -56,3 +56,13 @@ def test_computed_and_slice_indices_into_a_growing_list():
     assert np.allclose(tl.grad(F.powers_list_slices)(a, 3), fd, rtol=1e-6, atol=1e-8)
     u = np.array([[1.0, -0.5], [0.25, 2.0]])
     assert np.isclose(tl.jvp(F.powers_list_slices)(a, 3, u)[1], np.sum(fd * u), rtol=1e-6)
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_a_parameter_reassigned_on_one_branch_starts_with_a_zero_tangent(flip):
+    x, y = np.array([0.3, -0.4]), np.array([1.0, 2.0])
+    u = np.array([1.0, 0.5])
+    h = 1e-6
+    fd = (F.reassigned_on_one_branch(x + h * u, y, flip)
+          - F.reassigned_on_one_branch(x - h * u, y, flip)) / (2 * h)
+    assert np.isclose(tl.jvp(F.reassigned_on_one_branch)(x, y, flip, u)[1], fd, rtol=1e-7)

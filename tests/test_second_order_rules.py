@@ -305,9 +305,6 @@ for _check in ("grad_jvp", "jvp_jvp"):
         "np.unique(..., return_inverse=True), whose rule takes no such argument")
     XFAIL[("numpy.meshgrid", _check)] = _SRC % ("meshgrid_jvp", "reverse or forward",
                                                 "starred expression")
-XFAIL[("numpy.linalg.matrix_power", "jvp_jvp")] = (
-    "UnboundLocalError 'dda' in the code forward mode generates from matrix_power_jvp's "
-    "source (no rule of its own)")
 
 
 def _params(check):
