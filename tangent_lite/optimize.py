@@ -437,7 +437,8 @@ def _pull_neg(e):
 
 
 def fold_signs(stmts):
-    """``b += -e`` → ``b -= e`` and ``b = b + -e`` → ``b = b - e``."""
+    """``b += -e`` → ``b -= e``, ``b = b + -e`` → ``b = b - e`` and ``b = -(-a * c)`` →
+    ``b = a * c`` (negation is exact)."""
     for s in stmts:
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
@@ -449,6 +450,13 @@ def fold_signs(stmts):
                 s.op, s.value = gast.Sub(), v.operand
             else:
                 s.value = v
+        elif isinstance(s, gast.Assign) and isinstance(s.value, gast.UnaryOp) and isinstance(
+                s.value.op, gast.USub):
+            inner = _pull_neg(s.value.operand)
+            if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
+                s.value = inner.operand  # -(-a * b) → a * b
+            else:
+                s.value.operand = inner
         elif isinstance(s, gast.Assign) and isinstance(s.value, gast.BinOp) and isinstance(
                 s.value.op, gast.Add):
             r = _pull_neg(s.value.right)
