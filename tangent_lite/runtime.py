@@ -161,6 +161,8 @@ def like(g, x):
             return g  # an array this derivative made and owns: no copy
         if np.shape(g) != x.shape:
             g = unbroadcast(g, x) if np.ndim(g) > x.ndim else np.broadcast_to(g, x.shape)
+        if isinstance(g, np.ndarray) and g.dtype == dtype:
+            return g.copy()  # faster than np.array for a broadcast view
         return np.array(g, dtype=dtype)
     if isinstance(x, np.generic):
         return type(x)(g) if np.issubdtype(type(x), np.inexact) else float(g)
