@@ -156,13 +156,14 @@ def _grad_of_generated(f, wrt, optimize, verbose):
     the same generated code; past the second order the argument must be a scalar."""
     from .runtime import like, scalar_seed
     base, depth = getattr(f, "tl_forward_chain", (f, 0))
-    names, single = _wrt_names(_unwrap(base), wrt)
-    positions = _positions(base, names)
+    user = getattr(f, "tl_forward_origin", base)  # the signature the caller uses
+    names, single = _wrt_names(_unwrap(user), wrt)
+    positions = _positions(user, names)
     forward = jvp(base, wrt=tuple(names), optimize=optimize, verbose=verbose)
 
     def df(*args, **kwargs):
-        _checked_args(base, args, positions, "grad of a generated derivative")
-        args, kwargs = _all_positional(base, args, kwargs)
+        _checked_args(user, args, positions, "grad of a generated derivative")
+        args, kwargs = _all_positional(user, args, kwargs)
         xs = [args[p] for p in positions]
         if depth and not (single and np.ndim(xs[0]) == 0):
             raise ArgumentError("a derivative of order three or more is taken with respect "
@@ -182,7 +183,8 @@ def _grad_of_generated(f, wrt, optimize, verbose):
 
     df.source = forward.source
     df.tl_forward_chain = (forward, depth + 1)
-    df.__signature__ = inspect.signature(_unwrap(base))
+    df.tl_forward_origin = user
+    df.__signature__ = inspect.signature(_unwrap(user))
     df.__name__ = df.__qualname__ = f"grad_{getattr(_unwrap(f), '__name__', 'f')}"
     return df
 

@@ -137,3 +137,17 @@ def test_an_error_in_generated_code_names_the_users_line():
         d = tl.grad(f)
         x, v = np.ones(3), np.ones(3)
         assert np.allclose(tl.hvp(f)(x, v), fd(d, x) @ v, rtol=1e-6)
+
+
+def test_the_forward_fallback_for_grad_of_generated_code():
+    """Where reverse mode has no rule for something generated code calls, tl.grad of it
+    runs forward mode over it instead; orders above two chain forward mode again."""
+    from tangent_lite import api
+
+    d1 = tl.grad(R.scalar_poly)
+    d2 = api._grad_of_generated(d1, 0, True, False)
+    d3 = tl.grad(d2)
+    x = 0.7
+    assert np.isclose(d2(x), fd(d1, x), rtol=1e-7)
+    assert np.isclose(d3(x), fd(d2, x, h=1e-4), rtol=1e-6)
+    assert np.isclose(d3(x), tl.grad(tl.grad(tl.grad(R.scalar_poly)))(x), rtol=1e-10)
