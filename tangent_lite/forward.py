@@ -161,6 +161,12 @@ class Forward:
         self.discrete = discrete_names(body, scope, self.locals, self.params)
         self.active -= self.discrete
         self.scalar = AN.scalars(body, scope, self.locals, set(self.params))
+        # the seed of a generated gradient is the number 1.0
+        from . import runtime
+        self.scalar |= {st.targets[0].id for st in AN.walk_stmts(body)
+                        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)
+                        and isinstance(st.value, gast.Call)
+                        and scope.resolve(st.value.func) is runtime.scalar_seed}
         self.shapes = AN.Shapes(body, scope, self.locals, self.params, self.scalar)
         # arrays and lists updated in place: their tangents must be copies we own
         self.inplace = updated_in_place(body, self.locals)
@@ -343,7 +349,8 @@ class Forward:
             return self.zero_tangent(s)
         tangent = self.materialize(tangent)
         if name in self.inplace and not _aliases(value) and not self.keeps_owner(s) \
-                and not isinstance(tangent, (gast.BinOp, gast.List, gast.Dict)):
+                and not isinstance(tangent, (gast.BinOp, gast.List, gast.Dict)) \
+                and not self.fresh_copy(tangent):
             # the primal made a new array but the tangent may be another one (as in
             # dx for x + c): a copy the derivative owns. Where the primal shares memory
             # (y = x, row = x[i]) the tangent shares it too, and updates stay in step.
@@ -351,8 +358,16 @@ class Forward:
             uses_ans = True
         for p in pre:
             A.set_origin(p, origin)
+        if isinstance(tangent, gast.Name) and tangent.id == self.tan(name) and not pre:
+            return [s]  # x = x - c: the tangent stays what it is
         return self.place(s, pre + [A.assign(A.store(self.tan(name)), tangent, origin)],
                           uses_ans)
+
+    def fresh_copy(self, node):
+        """``_copy(...)`` / ``np.copy(...)``: a new array already, no need to copy it again."""
+        from . import runtime
+        return isinstance(node, gast.Call) and self.resolve(node.func) in (runtime.copy,
+                                                                            np.copy)
 
     def place(self, s, tstmts, uses_ans):
         """The primal statement ``s`` and the statements of its tangent, in an order that

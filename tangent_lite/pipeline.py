@@ -803,7 +803,7 @@ def build(fn, mode, wrt_names, optimize=True, single=None, known=None, of=None,
 
 def _unused_pops(body):
     """``v = lst.pop()`` whose ``v`` is never read becomes ``lst.pop()``: the pop must
-    stay (the list is a stack), the name need not."""
+    stay (the list is a stack), the name need not. ``x = x`` goes."""
     read = A.reads(gast.Module(body=body, type_ignores=[]))
 
     def fix(stmts):
@@ -811,12 +811,19 @@ def _unused_pops(body):
         for st in stmts:
             v = getattr(st, "value", None)
             if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and \
+                    isinstance(v, gast.Name) and v.id == st.targets[0].id:
+                continue  # dx = dx, left by inlining: nothing to do
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and \
                     st.targets[0].id not in read and isinstance(v, gast.Call) and \
                     isinstance(v.func, gast.Attribute) and v.func.attr == "pop":
                 st = A.expr_stmt(v, A.origin_of(st))
             for field in ("body", "orelse"):
                 if getattr(st, field, None):
-                    setattr(st, field, fix(getattr(st, field)))
+                    kept = fix(getattr(st, field))
+                    setattr(st, field, kept or ([gast.Pass()] if field == "body" else []))
+            if isinstance(st, gast.If) and all(isinstance(b, gast.Pass) for b in st.body) \
+                    and not st.orelse:
+                continue  # a branch left with nothing to do
             out.append(st)
         return out
     return fix(body)
