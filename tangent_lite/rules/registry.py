@@ -38,6 +38,24 @@ def _changed():
         callback()
 
 
+def _registrar(table, key, make):
+    """The decorator that puts ``make(template)`` in ``table`` under ``key``."""
+
+    def decorate(template):
+        table[key] = make(template)
+        _changed()
+        return template
+
+    return decorate
+
+
+def _lookup(table, fn):
+    try:
+        return table.get(_key(fn))
+    except TypeError:  # an unhashable object that _key cannot name either
+        return None
+
+
 def _key(fn):
     try:
         hash(fn)
@@ -150,30 +168,18 @@ class JvpRule:
 def register_jvp(fn):
     """Teach forward mode a callable: ``@register_jvp(fn)`` over ``rule(ans, *args, *tangents)``."""
 
-    def decorate(template):
-        _JVP[_key(fn)] = JvpRule(fn, template)
-        _changed()
-        return template
-
-    return decorate
+    return _registrar(_JVP, _key(fn), lambda template: JvpRule(fn, template))
 
 
 def register_method_jvp(name):
     """A forward rule for the method ``x.name(...)``; the rule's first argument is ``x``."""
 
-    def decorate(template):
-        _METHOD_JVP[name] = JvpRule(None, template, name="." + name)
-        _changed()
-        return template
-
-    return decorate
+    return _registrar(_METHOD_JVP, name,
+                      lambda template: JvpRule(None, template, name="." + name))
 
 
 def lookup_jvp(fn):
-    try:
-        return _JVP.get(_key(fn))
-    except TypeError:
-        return None
+    return _lookup(_JVP, fn)
 
 
 def lookup_method_jvp(name):
@@ -187,23 +193,15 @@ def all_jvp_rules():
 def register_vjp(fn, *, broadcasting=False):
     """Teach reverse mode a callable: ``@register_vjp(fn)`` over ``rule(g, ans, *args)``."""
 
-    def decorate(template):
-        _VJP[_key(fn)] = Rule(fn, template, broadcasting=broadcasting)
-        _changed()
-        return template
-
-    return decorate
+    return _registrar(_VJP, _key(fn),
+                      lambda template: Rule(fn, template, broadcasting=broadcasting))
 
 
 def register_method_vjp(name, *, broadcasting=False):
     """A rule for the method ``x.name(...)``; the rule's first argument is ``x``."""
 
-    def decorate(template):
-        _METHOD_VJP[name] = Rule(None, template, broadcasting=broadcasting, name="." + name)
-        _changed()
-        return template
-
-    return decorate
+    return _registrar(_METHOD_VJP, name, lambda template: Rule(
+        None, template, broadcasting=broadcasting, name="." + name))
 
 
 def non_differentiable(*fns):
@@ -222,10 +220,7 @@ def linear(kind, *fns):
 
 
 def linearity(fn):
-    try:
-        return _LINEARITY.get(_key(fn))
-    except TypeError:
-        return None
+    return _lookup(_LINEARITY, fn)
 
 
 def non_differentiable_methods(*names):
@@ -233,10 +228,7 @@ def non_differentiable_methods(*names):
 
 
 def lookup_vjp(fn):
-    try:
-        return _VJP.get(_key(fn))
-    except TypeError:
-        return None
+    return _lookup(_VJP, fn)
 
 
 def lookup_method_vjp(name):
